@@ -1,0 +1,1 @@
+"""sepconv_core: the numerical engine of the Separable Convolution Explorer (numpy only)."""
