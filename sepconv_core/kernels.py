@@ -564,3 +564,31 @@ def channel_kernels(
     else:
         one = box(size) if family == "box" else identity(size)
     return np.broadcast_to(one[:, :, None, None], shape).copy()
+
+
+# ----------------------------------------------------------------------------- layer weights
+
+
+def random_weights(shape, seed: int = 0) -> np.ndarray:
+    """Seeded random weights for a layer, each output's weights summing to 1 in absolute value.
+
+    The last axis is the output axis: a pointwise matrix (Cin, Cout) or a normal convolution kernel
+    (kh, kw, Cin, Cout). Normalising per output keeps every output of an image in [0, 1] inside
+    [-1, 1], whatever the number of inputs, so figures stay comparable::
+
+        w[..., o] = z[..., o] / sum |z[..., o]|,     z ~ N(0, 1)
+    """
+    try:
+        shape = tuple(_check_int(n, "shape", 1) for n in shape)
+    except TypeError:
+        raise ValueError(f"shape must be a tuple of whole numbers, got {shape!r}.") from None
+    if not shape:
+        raise ValueError("shape must have at least one axis.")
+    z = np.random.default_rng(_check_int(seed, "seed", 0)).standard_normal(shape)
+    axes = tuple(range(len(shape) - 1))
+    return z / np.abs(z).sum(axis=axes, keepdims=True) if axes else z / np.abs(z)
+
+
+def pointwise_weights(in_channels: int, out_channels: int, seed: int = 0) -> np.ndarray:
+    """Seeded random 1×1 mixing weights, shape (in_channels, out_channels); see random_weights."""
+    return random_weights((in_channels, out_channels), seed)

@@ -351,3 +351,19 @@ def test_channel_kernels_bad_arguments(kwargs, name):
     """Bad family, size, channels, multiplier or seed raise ValueError naming the parameter."""
     with pytest.raises(ValueError, match=name):
         channel_kernels(**kwargs)
+
+
+def test_random_weights_normalise_each_output():
+    """Every output column of a layer's random weights has absolute values summing to 1."""
+    from sepconv_core.kernels import pointwise_weights, random_weights
+
+    w = random_weights((3, 3, 2, 5), seed=4)
+    assert w.shape == (3, 3, 2, 5)
+    for o in range(5):
+        assert sum(abs(float(x)) for x in w[:, :, :, o].ravel()) == pytest.approx(1.0)
+    p = pointwise_weights(3, 7, seed=4)
+    assert p.shape == (3, 7)
+    for o in range(7):
+        assert abs(p[0, o]) + abs(p[1, o]) + abs(p[2, o]) == pytest.approx(1.0)
+    assert not np.array_equal(pointwise_weights(3, 7, seed=5), p)
+    np.testing.assert_array_equal(pointwise_weights(3, 7, seed=4), p)

@@ -1,0 +1,28 @@
+"""Separable Convolution Explorer: the entry point. It only routes and draws the shared sidebar.
+
+Run with:  streamlit run app.py
+"""
+
+import streamlit as st
+
+from ui.state import sidebar_image
+
+st.set_page_config(
+    page_title="Separable Convolution Explorer",
+    page_icon=":material/grid_on:",
+    layout="wide",
+)
+
+# The page scripts live in app_pages/, not pages/: Streamlit still treats a folder named pages/
+# as an old-style multipage app until st.navigation has run once, so a fresh server's first
+# visitor to a shared link such as /depthwise would get the page without this sidebar.
+PAGES = [
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("app_pages/spatial.py", title="Spatially separable", icon=":material/view_column:"),
+    st.Page("app_pages/depthwise.py", title="Depthwise separable", icon=":material/layers:"),
+    st.Page("app_pages/cost.py", title="Cost calculator", icon=":material/calculate:"),
+]
+
+page = st.navigation(PAGES)
+st.session_state["chosen_image"] = sidebar_image()
+page.run()

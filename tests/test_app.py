@@ -1,0 +1,148 @@
+"""The app in Streamlit's AppTest: every page runs, and the numbers it shows are the right ones."""
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = [
+    "app_pages/overview.py",
+    "app_pages/spatial.py",
+    "app_pages/depthwise.py",
+    "app_pages/cost.py",
+]
+
+
+def _app(page: str | None = None) -> AppTest:
+    """The app as `streamlit run app.py` runs it, switched to ``page``."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+def _switch(at: AppTest, page: str) -> AppTest:
+    return at.switch_page(page).run()
+
+
+def _text(at: AppTest) -> str:
+    """Everything the page wrote: markdown, metrics, captions, errors."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [f"{m.label} {m.value}" for m in at.metric] + [e.value for e in at.error]
+    parts += [i.value for i in at.info] + [s.value for s in at.success]
+    return "\n".join(str(p) for p in parts)
+
+
+def _png(width=40, height=30, colour=(200, 30, 30)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_exception(page):
+    """Each page, at its defaults, finishes without an exception or an error box."""
+    at = _app(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert at.title, "every page has a title"
+
+
+def test_cost_page_shows_the_classic_example_at_defaults():
+    """12x12x3, 5x5, 256 outputs, valid: 1,228,800 normal and 53,952 separable multiplications."""
+    text = _text(_app("app_pages/cost.py"))
+    assert "1,228,800" in text
+    assert "53,952" in text
+    assert "8×8×256" in text
+
+
+def test_cost_page_follows_its_widgets():
+    """Changing Cout to 64 and k to 3 gives 64*9*3*100 normal multiplications on 12x12 valid."""
+    at = _app("app_pages/cost.py")
+    at.number_input(key="cost_cout").set_value(64)
+    at.number_input(key="cost_k").set_value(3).run()
+    assert not at.exception
+    text = _text(at)
+    # 10 x 10 positions: normal 3*3*3*64*100 = 172,800; separable 2,700 + 19,200 = 21,900.
+    assert "172,800" in text
+    assert "21,900" in text
+
+
+def test_same_padding_on_cost_page_gives_12x12x256():
+    """The popular write-up's 12x12x256 is what 'same' padding gives."""
+    at = _app("app_pages/cost.py")
+    at.radio(key="cost_padding").set_value("same").run()
+    text = _text(at)
+    assert "12×12×256" in text
+    assert "2,764,800" in text  # 256 * 75 * 144
+
+
+def test_chosen_sample_survives_a_page_switch():
+    """The sidebar choice is kept when the student moves to another page."""
+    at = _app()
+    options = at.selectbox(key="image_choice").options
+    assert len(options) >= 3
+    at.selectbox(key="image_choice").set_value(options[1]).run()
+    _switch(at, "app_pages/depthwise.py")
+    assert at.selectbox(key="image_choice").value == options[1]
+    _switch(at, "app_pages/spatial.py")
+    assert at.selectbox(key="image_choice").value == options[1]
+    assert not at.exception
+
+
+def test_good_upload_is_used_and_bad_upload_keeps_it():
+    """A photo becomes the image; a non-image then gives a sentence and the photo stays."""
+    at = _app("app_pages/depthwise.py")
+    at.file_uploader(key="uploader").set_value(("red.png", _png(), "image/png")).run()
+    assert not at.exception
+    assert at.selectbox(key="image_choice").value == "Your upload"
+    assert any("40 × 30" in c.value or "30 × 40" in c.value for c in at.sidebar.caption)
+    at.file_uploader(key="uploader").set_value(("notes.png", b"just some text", "image/png"))
+    at.run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "notes.png" in errors and "not loaded" in errors
+    assert at.selectbox(key="image_choice").value == "Your upload"
+    assert any("30 × 40" in c.value for c in at.sidebar.caption)
+
+
+def test_bad_kernel_text_keeps_last_good_kernel_and_the_text():
+    """Typing a word shows the parser's sentence, keeps the text, and the page still computes."""
+    at = _app("app_pages/spatial.py")
+    at.radio(key="sp_source").set_value("Type your own").run()
+    at.text_area(key="sp_text").set_value("1 2 1\n2 4 2\n1 2 1").run()
+    assert "Rank **1**" in _text(at)
+    at.text_area(key="sp_text").set_value("1 2 1\n2 four 2").run()
+    assert not at.exception
+    assert at.error and "four" in at.error[0].value
+    assert at.text_area(key="sp_text").value == "1 2 1\n2 four 2"
+    assert "Rank **1**" in _text(at)
+
+
+def test_spatial_page_reports_rank_of_laplacian():
+    """The Laplacian is not separable: rank 2 is shown."""
+    at = _app("app_pages/spatial.py")
+    at.selectbox(key="sp_preset").set_value("laplacian").run()
+    assert "Rank **2**" in _text(at)
+    assert "not separable" in _text(at)
+
+
+def test_depthwise_steps_show_classic_shapes_and_match_normal_conv():
+    """At defaults the tiny input gives the classic chain of shapes; step 3 reports a tiny
+    difference between the separable output and the normal conv with the equivalent kernel."""
+    at = _app("app_pages/depthwise.py")
+    text = _text(at)
+    assert "12×12×3" in text and "8×8×3" in text and "8×8×256" in text
+    for step in range(1, 4):
+        at.button(key="dw_next").click().run()
+        assert not at.exception
+        assert at.radio(key="dw_step").index == step
+    text = _text(at)
+    assert "53,952" in text
+    diff = [m.value for m in at.markdown if "largest difference" in m.value][0]
+    value = float(diff.split("**")[-2])
+    assert np.isfinite(value) and value < 1e-4

@@ -1,0 +1,74 @@
+"""The real app in headless Chromium: pages render with no error box, uploads behave."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+PAGES = {"overview": "", "spatial": "spatial", "depthwise": "depthwise", "cost": "cost"}
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished the rerun an action started."""
+    page.wait_for_timeout(400)
+    page.wait_for_selector(IDLE)
+    page.wait_for_timeout(200)
+    page.wait_for_selector(IDLE)
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders_without_error(page, app_url, name):
+    """Each page loads in Chromium, draws its Plotly figures and shows no exception box."""
+    page.goto(f"{app_url}/{PAGES[name]}")
+    page.wait_for_selector("h1")
+    settle(page)
+    page.wait_for_selector(".js-plotly-plot", state="attached")
+    shot(page, f"page-{name}")
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert page.locator("[data-testid=stAlertContentError]").count() == 0
+
+
+def _jpeg(width=640, height=480) -> bytes:
+    img = Image.new("RGB", (width, height), (20, 120, 200))
+    for x in range(0, width, 40):
+        img.paste((250, 250, 0), (x, 0, x + 20, height))
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=90)
+    return buf.getvalue()
+
+
+def test_upload_photo_then_non_image(page, app_url):
+    """A photo replaces the sample; a text file named .png gives a sentence and the photo stays."""
+    page.goto(f"{app_url}/depthwise")
+    settle(page)
+    upload = page.locator("[data-testid=stSidebar] input[type=file]")
+    upload.set_input_files(
+        files=[{"name": "stripes.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}]
+    )
+    page.get_by_text("Working image: 96 × 128 × 3").wait_for()
+    settle(page)
+    sidebar = page.locator("[data-testid=stSidebar]")
+    assert "Your upload" in sidebar.inner_text()
+    shot(page, "upload-photo")
+    upload.set_input_files(
+        files=[{"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image at all"}]
+    )
+    page.get_by_text("notes.png").first.wait_for()
+    settle(page)
+    shot(page, "upload-text")
+    error = page.locator("[data-testid=stSidebar] [data-testid=stAlertContentError]")
+    assert "not loaded" in error.inner_text()
+    assert "Working image: 96 × 128 × 3" in sidebar.inner_text()
+    assert page.locator("[data-testid=stException]").count() == 0

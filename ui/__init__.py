@@ -1,0 +1,1 @@
+"""Page-layer helpers: Streamlit widgets, caching and Plotly figures (no arithmetic)."""

@@ -1,0 +1,103 @@
+"""Cached calls into the core for the pages.
+
+Images enter under a string key (source + working size) with the array itself
+passed as an unhashed ``_`` argument: Streamlit would otherwise hash a sample of
+large arrays, and two different images could share a cache entry. Kernels are
+small and hashed as they are. Every cache is bounded, and shared by all sessions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from sepconv_core import conv
+from sepconv_core.image import to_grayscale
+from sepconv_core.timing import median_seconds
+
+CACHE = dict(max_entries=48, ttl=3600, show_spinner=False)
+
+
+@st.cache_data(**CACHE)
+def luminance(image_key: str, _image: np.ndarray) -> np.ndarray:
+    """The (H, W) luma plane of the image."""
+    return to_grayscale(_image)[:, :, 0]
+
+
+@st.cache_data(**CACHE)
+def spatial_passes(
+    image_key: str,
+    _plane: np.ndarray,
+    kernel: np.ndarray,
+    column: np.ndarray,
+    row: np.ndarray,
+    stride: int,
+    padding: str,
+) -> dict:
+    """One 2-D pass with ``kernel`` and a column-then-row pass, their difference and timings."""
+    k32, c32, r32 = (a.astype(np.float32) for a in (kernel, column, row))
+
+    def one():
+        return conv.correlate2d(_plane, k32, stride=stride, padding=padding)
+
+    def two():
+        return conv.correlate2d_separable(_plane, c32, r32, stride=stride, padding=padding)
+
+    a, b = one(), two()
+    return {
+        "one_pass": a,
+        "two_pass": b,
+        "difference": b - a,
+        "max_abs_difference": float(np.max(np.abs(b - a))) if a.size else 0.0,
+        "seconds_one": median_seconds(one),
+        "seconds_two": median_seconds(two),
+    }
+
+
+@st.cache_data(**CACHE)
+def tiny_input(image_key: str, _image: np.ndarray, side: int) -> np.ndarray:
+    """The image's centre square reduced to side × side: small enough to print every number."""
+    from sepconv_core.image import center_square, resize_to
+
+    return resize_to(center_square(_image), side)
+
+
+@st.cache_data(**CACHE)
+def separable_stages(
+    image_key: str,
+    _image: np.ndarray,
+    depthwise_kernel: np.ndarray,
+    pointwise_kernel: np.ndarray,
+    stride: int,
+    padding: str,
+) -> dict:
+    """The depthwise output (H', W', Cin·M) and the pointwise output (H', W', Cout)."""
+    d = conv.depthwise_conv2d(
+        _image, depthwise_kernel.astype(np.float32), stride=stride, padding=padding
+    )
+    p = conv.pointwise_conv2d(d, pointwise_kernel.astype(np.float32))
+    return {"depthwise": d, "pointwise": p}
+
+
+@st.cache_data(**CACHE)
+def normal_comparison(
+    image_key: str,
+    _image: np.ndarray,
+    depthwise_kernel: np.ndarray,
+    pointwise_kernel: np.ndarray,
+    free_kernel: np.ndarray,
+    stride: int,
+    padding: str,
+) -> dict:
+    """The separable layer as a normal convolution with the equivalent kernel, and a normal
+    convolution with an unconstrained kernel of the same shape."""
+    sep = separable_stages(image_key, _image, depthwise_kernel, pointwise_kernel, stride, padding)
+    k = conv.equivalent_kernel(depthwise_kernel, pointwise_kernel)
+    normal = conv.conv2d(_image, k.astype(np.float32), stride=stride, padding=padding)
+    free = conv.conv2d(_image, free_kernel.astype(np.float32), stride=stride, padding=padding)
+    return {
+        "equivalent_kernel": k,
+        "normal": normal,
+        "max_abs_difference": float(np.max(np.abs(normal - sep["pointwise"]))),
+        "free": free,
+    }

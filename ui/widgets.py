@@ -1,0 +1,113 @@
+"""Reusable controls. Each returns plain values (arrays, numbers, strings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from sepconv_core import kernels
+from sepconv_core.parse import KernelParseError, format_kernel, parse_kernel
+
+
+@dataclass(frozen=True)
+class KernelChoice:
+    kernel: np.ndarray  # 2-D float64
+    name: str
+    description: str
+
+
+def kernel_picker(prefix: str, *, default_preset: str = "sobel_x") -> KernelChoice:
+    """Preset, seeded random or typed kernel. Bad text shows the parser's sentence; the last good
+    kernel stays in use and the text stays as typed."""
+    source = st.radio(
+        "Kernel",
+        ["Preset", "Random (seeded)", "Type your own"],
+        horizontal=True,
+        key=f"{prefix}_source",
+        help="A hand-designed kernel, a random one from a seed, or numbers you type.",
+    )
+    if source == "Preset":
+        keys = list(kernels.PRESETS)
+        key = st.selectbox(
+            "Preset",
+            keys,
+            index=keys.index(default_preset),
+            format_func=lambda k: kernels.PRESETS[k].name,
+            key=f"{prefix}_preset",
+        )
+        preset = kernels.PRESETS[key]
+        size = preset.default_size
+        if len(preset.sizes) > 1:
+            size = st.select_slider(
+                "Size", options=list(preset.sizes), value=preset.default_size, key=f"{prefix}_size"
+            )
+        return KernelChoice(preset.build(size), preset.name, preset.description)
+    if source == "Random (seeded)":
+        c1, c2, c3 = st.columns(3)
+        size = c1.slider("Size", 1, 7, 3, key=f"{prefix}_rsize")
+        seed = c2.number_input("Seed", 0, 10_000, 0, step=1, key=f"{prefix}_seed")
+        rank1 = c3.checkbox(
+            "Make it separable",
+            False,
+            key=f"{prefix}_rank1",
+            help="An outer product of two random vectors, so its rank is 1.",
+        )
+        k = kernels.random_kernel((size, size), seed=int(seed), separable=rank1)
+        kind = "separable random" if rank1 else "random"
+        return KernelChoice(k, f"{kind} {size}×{size} (seed {seed})", "Random numbers from a seed.")
+    text_key, good_key = f"{prefix}_text", f"{prefix}_last_good"
+    if text_key not in st.session_state:
+        st.session_state[text_key] = format_kernel(kernels.get_kernel(default_preset))
+    text = st.text_area(
+        "Kernel values",
+        key=text_key,
+        height=140,
+        help="Numbers separated by spaces or commas, one row per line (or ';'). "
+        "Fractions like 1/16 and [[1, 2], [3, 4]] work. At most 15×15.",
+    )
+    try:
+        k = parse_kernel(text)
+        st.session_state[good_key] = k
+    except KernelParseError as err:
+        st.error(f"{err} The last good kernel is still in use.")
+        k = st.session_state.get(good_key, kernels.get_kernel(default_preset))
+    return KernelChoice(k, "your kernel", "The kernel you typed.")
+
+
+def stride_padding(prefix: str, *, max_stride: int = 4) -> tuple[int, str]:
+    c1, c2 = st.columns(2)
+    stride = c1.slider(
+        "Stride",
+        1,
+        max_stride,
+        1,
+        key=f"{prefix}_stride",
+        help="How many pixels the kernel moves between outputs.",
+    )
+    padding = c2.radio(
+        "Padding",
+        ["valid", "same"],
+        horizontal=True,
+        key=f"{prefix}_padding",
+        help="'valid': no padding, the output shrinks. 'same': zeros around the image so the "
+        "output is ceil(size / stride) (TensorFlow's rule: any extra row or column goes at the "
+        "bottom/right).",
+    )
+    return int(stride), str(padding)
+
+
+def colour_mode(prefix: str) -> bool:
+    """True when all channels share one colour range."""
+    return (
+        st.radio(
+            "Colour range",
+            ["shared by all channels", "per channel"],
+            horizontal=True,
+            key=f"{prefix}_colours",
+            help="Shared: brightness is comparable across channels. Per channel: each channel is "
+            "stretched so faint ones stay visible.",
+        )
+        == "shared by all channels"
+    )
