@@ -1,0 +1,458 @@
+"""Standard, depthwise, pointwise and separable convolutions, in numpy.
+
+Layouts follow Keras/TensorFlow: an image is ``(H, W, C)`` (a 2-D ``(H, W)`` array is
+one channel), a kernel is ``(kh, kw, Cin, Cout)`` and a depthwise kernel is
+``(kh, kw, Cin, M)``. Like Keras and PyTorch, "convolution" here means
+cross-correlation: the kernel is not flipped (``flip_kernel`` gives the true one).
+
+Two engines do all the arithmetic, each the fastest plain-numpy shape for its job:
+
+* ``_im2col_matmul`` (standard convolution): gather every receptive field into one
+  patch matrix and multiply it by the flattened kernel -- ONE matrix multiply.
+* ``_tap_sum`` (depthwise convolution, single-plane correlation): for each kernel
+  tap, multiply a shifted view of the image by that tap's weights and add it in,
+  in place, over row blocks small enough to stay in cache.
+
+The public functions only validate, pad (zeros, TensorFlow's rule from
+``_padding``) and reshape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ._padding import check_padding, check_stride, output_size, pad_amounts
+
+__all__ = [
+    "conv2d",
+    "correlate2d",
+    "correlate2d_separable",
+    "depthwise_conv2d",
+    "equivalent_kernel",
+    "flip_kernel",
+    "pointwise_conv2d",
+    "separable_conv2d",
+]
+
+# Elements of one row block in ``_tap_sum``: two float32 blocks of this size
+# (accumulator and scratch) fit comfortably in a 1-2 MiB L2 cache.
+_BLOCK_ELEMENTS = 1 << 16
+# Elements of one block of the patch matrix in ``_im2col_matmul`` (1 MiB in float32).
+_PATCH_ELEMENTS = 1 << 18
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _real_array(x, name: str) -> np.ndarray:
+    """``x`` as a non-empty array of real numbers, or a ``ValueError`` naming ``name``."""
+    a = np.asarray(x)
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold real numbers, got dtype {a.dtype}.")
+    if a.size == 0:
+        raise ValueError(f"{name} is empty (shape {a.shape}).")
+    return a
+
+
+def _compute_dtype(image: np.ndarray) -> np.dtype:
+    """The image's floating dtype; integer and boolean images compute in float64."""
+    return image.dtype if image.dtype.kind == "f" else np.dtype(np.float64)
+
+
+def _as_image(image, name: str = "image") -> np.ndarray:
+    """``image`` as a floating ``(H, W, C)`` array (a 2-D array is one channel)."""
+    a = _real_array(image, name)
+    if a.ndim == 2:
+        a = a[:, :, np.newaxis]
+    if a.ndim != 3:
+        raise ValueError(f"{name} must be 2-D (H, W) or 3-D (H, W, C), got {a.ndim}-D {a.shape}.")
+    return a.astype(_compute_dtype(a), copy=False)
+
+
+def _as_plane(plane) -> np.ndarray:
+    """``plane`` as a floating 2-D array."""
+    a = _real_array(plane, "plane")
+    if a.ndim != 2:
+        raise ValueError(f"plane must be 2-D (H, W), got {a.ndim}-D {a.shape}.")
+    return a.astype(_compute_dtype(a), copy=False)
+
+
+def _as_kernel(kernel, name: str, ndims: tuple[int, ...], layout: str, dtype) -> np.ndarray:
+    """``kernel`` cast to ``dtype``, checked to have one of ``ndims`` dimensions."""
+    k = _real_array(kernel, name)
+    if k.ndim not in ndims:
+        raise ValueError(f"{name} must be shaped {layout}, got {k.ndim}-D {k.shape}.")
+    return k.astype(dtype, copy=False)
+
+
+def _check_channels(kernel_channels: int, image_channels: int, name: str = "kernel") -> None:
+    if kernel_channels != image_channels:
+        raise ValueError(
+            f"{name} has {kernel_channels} input channels but the image has {image_channels}."
+        )
+
+
+def _check_fits(n: int, k: int, axis: str, name: str, padding: str) -> None:
+    """Under 'valid' the kernel must fit inside the image along ``axis``."""
+    if padding == "valid" and k > n:
+        raise ValueError(
+            f"{name} is {k} {axis} but the image is only {n}: with padding='valid' there is "
+            "no position where it fits (use padding='same' or a smaller kernel)."
+        )
+
+
+def _geometry(shape, ksize, strides, padding: str, name: str):
+    """Pads ``((top, bottom), (left, right))`` and output size ``(H', W')``."""
+    (h, w), (kh, kw), (sy, sx) = shape, ksize, strides
+    _check_fits(h, kh, "rows tall", name, padding)
+    _check_fits(w, kw, "columns wide", name, padding)
+    pads = (pad_amounts(h, kh, sy, padding), pad_amounts(w, kw, sx, padding))
+    out = (output_size(h, kh, sy, padding), output_size(w, kw, sx, padding))
+    return pads, out
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def _im2col_matmul(image: np.ndarray, kernel: np.ndarray, stride: int, padding: str):
+    """Standard convolution as patches @ kernel, one matrix multiply per block of rows.
+
+    ``image`` (H, W, Cin), ``kernel`` (kh, kw, Cin, Cout) of the same dtype. The padded
+    image is copied channels-first, so each row of the patch matrix (one tap of one
+    channel at every output position of the block) is copied as a long run. Blocks of
+    about ``_PATCH_ELEMENTS`` keep the patches in cache instead of building the whole
+    (H'W', kh*kw*Cin) matrix at once.
+    """
+    (h, w, cin), (kh, kw, _, cout) = image.shape, kernel.shape
+    ((top, bottom), (left, right)), (oh, ow) = _geometry(
+        (h, w), (kh, kw), (stride, stride), padding, "kernel"
+    )
+    planes = np.zeros((cin, h + top + bottom, w + left + right), dtype=image.dtype)
+    planes[:, top : top + h, left : left + w] = image.transpose(2, 0, 1)
+    windows = sliding_window_view(planes, (kh, kw), axis=(1, 2))  # (Cin, ., ., kh, kw)
+    windows = windows[:, : (oh - 1) * stride + 1 : stride, : (ow - 1) * stride + 1 : stride]
+    windows = windows.transpose(3, 4, 0, 1, 2)  # (kh, kw, Cin, H', W'): rows of the patch matrix
+    taps = kh * kw * cin
+    weights = kernel.reshape(taps, cout)
+    out = np.empty((oh, ow, cout), dtype=image.dtype)
+    rows = max(1, min(oh, _PATCH_ELEMENTS // (taps * ow)))
+    scratch = np.empty((kh, kw, cin, rows, ow), dtype=image.dtype)
+    for r0 in range(0, oh, rows):
+        r1 = min(oh, r0 + rows)
+        patches = scratch[:, :, :, : r1 - r0]
+        np.copyto(patches, windows[:, :, :, r0:r1])
+        # (positions, taps) @ (taps, Cout), written straight into the output rows
+        np.matmul(patches.reshape(taps, -1).T, weights, out=out[r0:r1].reshape(-1, cout))
+    return out
+
+
+def _tap_sum(image: np.ndarray, weights: np.ndarray, strides, pads, out_size) -> np.ndarray:
+    """Per-channel correlation, ``out[y, x, c] = sum_ij padded[y*sy+i, x*sx+j, c] * w[i, j, c]``.
+
+    ``image`` (H, W, C), ``weights`` (kh, kw, C) of the same dtype. Over blocks of
+    output rows, each tap costs one multiply into a scratch block and one add into
+    the output, both in place. A tap's weights are first laid along a whole output
+    row so both operations run over contiguous (W' * C) runs.
+    """
+    (kh, kw, c), (sy, sx), (oh, ow) = weights.shape, strides, out_size
+    ((top, bottom), (left, right)) = pads
+    if top or bottom or left or right:
+        image = np.pad(image, ((top, bottom), (left, right), (0, 0)))
+    dtype = image.dtype
+    out = np.empty((oh, ow, c), dtype=dtype)
+    rows = max(1, min(oh, _BLOCK_ELEMENTS // (ow * c)))
+    scratch = np.empty((rows, ow, c), dtype=dtype)
+    weight_row = np.empty((ow, c), dtype=dtype)
+    span_y, span_x = (rows - 1) * sy + kh, (ow - 1) * sx + 1
+    # with a column stride, copy each tap column's pixels side by side first
+    columns = np.empty((span_y, ow, c), dtype=dtype) if sx > 1 else None
+    for r0 in range(0, oh, rows):
+        r1 = min(oh, r0 + rows)
+        acc, tmp = out[r0:r1], scratch[: r1 - r0]
+        y0, y1 = r0 * sy, (r1 - 1) * sy + kh
+        for j in range(kw):
+            band = image[y0:y1, j : j + span_x : sx]
+            if columns is not None:
+                band = columns[: y1 - y0]
+                np.copyto(band, image[y0:y1, j : j + span_x : sx])
+            for i in range(kh):
+                src = band[i : i + (r1 - r0 - 1) * sy + 1 : sy]
+                weight_row[...] = weights[i, j]
+                if i == 0 and j == 0:
+                    np.multiply(src, weight_row, out=acc)
+                else:
+                    np.multiply(src, weight_row, out=tmp)
+                    np.add(acc, tmp, out=acc)
+    return out
+
+
+# --------------------------------------------------------------------------- public
+
+
+def conv2d(image, kernel, *, stride=1, padding="valid") -> np.ndarray:
+    """Standard 2-D convolution (cross-correlation), every input channel to every output.
+
+    ``out[y, x, o] = sum_{i, j, c} padded[y*s + i, x*s + j, c] * kernel[i, j, c, o]``
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W, Cin) or (H, W)
+        The input; a 2-D array is one channel.
+    kernel : array_like, shape (kh, kw, Cin, Cout)
+        Any size, rectangular and even ones included.
+    stride : int, optional
+        Step between output positions, on both axes.
+    padding : {'valid', 'same'}, optional
+        'valid': no padding. 'same': zeros so the output is ``ceil(H / stride)`` rows,
+        the extra one at the bottom/right (TensorFlow's rule).
+
+    Returns
+    -------
+    out : ndarray, shape (H', W', Cout)
+        In the image's floating dtype (float64 for integer images).
+    """
+    stride, padding = check_stride(stride), check_padding(padding)
+    x = _as_image(image)
+    k = _as_kernel(kernel, "kernel", (4,), "(kh, kw, Cin, Cout)", x.dtype)
+    _check_channels(k.shape[2], x.shape[2])
+    return _im2col_matmul(x, k, stride, padding)
+
+
+def _as_depthwise_kernel(kernel, name: str, dtype) -> np.ndarray:
+    k = _as_kernel(kernel, name, (3, 4), "(kh, kw, Cin, M) or (kh, kw, Cin)", dtype)
+    return k[..., np.newaxis] if k.ndim == 3 else k
+
+
+def depthwise_conv2d(image, kernel, *, stride=1, padding="valid") -> np.ndarray:
+    """Depthwise convolution: each input channel filtered on its own by M kernels.
+
+    ``out[y, x, c*M + m] = sum_{i, j} padded[y*s + i, x*s + j, c] * kernel[i, j, c, m]``
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W, Cin) or (H, W)
+    kernel : array_like, shape (kh, kw, Cin, M) or (kh, kw, Cin)
+        M is the depth multiplier (1 for a 3-D kernel).
+    stride : int, optional
+    padding : {'valid', 'same'}, optional
+
+    Returns
+    -------
+    out : ndarray, shape (H', W', Cin * M)
+        Output channel ``c*M + m`` is input channel ``c`` under filter ``m``
+        (TensorFlow's order).
+    """
+    stride, padding = check_stride(stride), check_padding(padding)
+    x = _as_image(image)
+    k = _as_depthwise_kernel(kernel, "kernel", x.dtype)
+    kh, kw, cin, m = k.shape
+    _check_channels(cin, x.shape[2])
+    pads, out_size = _geometry(x.shape[:2], (kh, kw), (stride, stride), padding, "kernel")
+    if m > 1:  # channel c repeated M times is channel c*M + m: multiplier 1 again
+        x = np.repeat(x, m, axis=2)
+    return _tap_sum(x, k.reshape(kh, kw, cin * m), (stride, stride), pads, out_size)
+
+
+def _pointwise_matrix(kernel, name: str, dtype) -> np.ndarray:
+    k = _as_kernel(kernel, name, (2, 4), "(Cin, Cout) or (1, 1, Cin, Cout)", dtype)
+    if k.ndim == 4:
+        if k.shape[:2] != (1, 1):
+            raise ValueError(f"{name} must be 1 x 1 spatially, got {k.shape[0]} x {k.shape[1]}.")
+        k = k[0, 0]
+    return k
+
+
+def pointwise_conv2d(image, kernel) -> np.ndarray:
+    """Pointwise (1 x 1) convolution: a per-pixel matrix product mixing channels.
+
+    ``out[y, x, o] = sum_c image[y, x, c] * kernel[c, o]``
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W, Cin) or (H, W)
+    kernel : array_like, shape (Cin, Cout) or (1, 1, Cin, Cout)
+
+    Returns
+    -------
+    out : ndarray, shape (H, W, Cout)
+    """
+    x = _as_image(image)
+    k = _pointwise_matrix(kernel, "kernel", x.dtype)
+    _check_channels(k.shape[0], x.shape[2])
+    h, w, c = x.shape
+    return (x.reshape(h * w, c) @ k).reshape(h, w, k.shape[1])
+
+
+def separable_conv2d(
+    image, depthwise_kernel, pointwise_kernel, *, stride=1, padding="valid"
+) -> np.ndarray:
+    """Depthwise-separable convolution: depthwise, then pointwise.
+
+    Equal to ``conv2d(image, equivalent_kernel(depthwise_kernel, pointwise_kernel))``
+    for a fraction of the multiplications.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W, Cin) or (H, W)
+    depthwise_kernel : array_like, shape (kh, kw, Cin, M) or (kh, kw, Cin)
+    pointwise_kernel : array_like, shape (Cin*M, Cout) or (1, 1, Cin*M, Cout)
+    stride : int, optional
+        Applied by the depthwise step.
+    padding : {'valid', 'same'}, optional
+
+    Returns
+    -------
+    out : ndarray, shape (H', W', Cout)
+    """
+    x = _as_image(image)
+    d = _as_depthwise_kernel(depthwise_kernel, "depthwise_kernel", x.dtype)
+    p = _pointwise_matrix(pointwise_kernel, "pointwise_kernel", x.dtype)
+    _check_channels(d.shape[2], x.shape[2], "depthwise_kernel")
+    _check_pointwise_rows(d, p)
+    return pointwise_conv2d(depthwise_conv2d(x, d, stride=stride, padding=padding), p)
+
+
+def _check_pointwise_rows(d: np.ndarray, p: np.ndarray) -> None:
+    cin, m = d.shape[2:]
+    if p.shape[0] != cin * m:
+        raise ValueError(
+            f"pointwise_kernel has {p.shape[0]} input channels but the depthwise step "
+            f"gives {cin} x {m} = {cin * m}."
+        )
+
+
+def equivalent_kernel(depthwise_kernel, pointwise_kernel) -> np.ndarray:
+    """The standard kernel that a separable convolution equals.
+
+    ``K[:, :, i, o] = sum_m D[:, :, i, m] * P[i*M + m, o]``: input channel ``i``'s
+    M spatial filters, blended by the pointwise weights of their output channels.
+
+    Parameters
+    ----------
+    depthwise_kernel : array_like, shape (kh, kw, Cin, M) or (kh, kw, Cin)
+    pointwise_kernel : array_like, shape (Cin*M, Cout) or (1, 1, Cin*M, Cout)
+
+    Returns
+    -------
+    kernel : ndarray, shape (kh, kw, Cin, Cout)
+        Floating dtype of the two inputs combined (float64 for integer inputs).
+    """
+    d0 = _real_array(depthwise_kernel, "depthwise_kernel")
+    p0 = _real_array(pointwise_kernel, "pointwise_kernel")
+    dtype = np.result_type(d0, p0)
+    dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
+    d = _as_depthwise_kernel(d0, "depthwise_kernel", dtype)
+    p = _pointwise_matrix(p0, "pointwise_kernel", dtype)
+    _check_pointwise_rows(d, p)
+    kh, kw, cin, m = d.shape
+    return np.einsum("hwim,imo->hwio", d, p.reshape(cin, m, -1))
+
+
+def correlate2d(plane, kernel, *, stride=1, padding="valid") -> np.ndarray:
+    """Correlate one 2-D plane with one 2-D kernel in a single pass.
+
+    Every output pixel costs ``kh * kw`` multiplications.
+
+    Parameters
+    ----------
+    plane : array_like, shape (H, W)
+    kernel : array_like, shape (kh, kw)
+    stride : int, optional
+    padding : {'valid', 'same'}, optional
+
+    Returns
+    -------
+    out : ndarray, shape (H', W')
+    """
+    stride, padding = check_stride(stride), check_padding(padding)
+    x = _as_plane(plane)
+    k = _as_kernel(kernel, "kernel", (2,), "(kh, kw)", x.dtype)
+    pads, out_size = _geometry(x.shape, k.shape, (stride, stride), padding, "kernel")
+    out = _tap_sum(x[..., np.newaxis], k[..., np.newaxis], (stride, stride), pads, out_size)
+    return out[..., 0]
+
+
+def _as_vector(v, name: str, shapes: str, axis: int, dtype) -> np.ndarray:
+    """A column (axis 1 must be 1) or row (axis 0 must be 1) as a 1-D array."""
+    a = _real_array(v, name)
+    if a.ndim == 2 and a.shape[axis] == 1:
+        a = a.reshape(-1)
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be shaped {shapes}, got {a.shape}.")
+    return a.astype(dtype, copy=False)
+
+
+def correlate2d_separable(plane, column, row, *, stride=1, padding="valid") -> np.ndarray:
+    """Correlate with the kernel ``column @ row`` in two cheap passes.
+
+    A rank-1 kernel such as Sobel's x kernel is an outer product::
+
+        [[1],                  [[1, 0, -1],
+         [2],  @ [[1, 0, -1]] = [2, 0, -2],
+         [1]]                   [1, 0, -1]]
+
+    so the column pass (kh x 1, stride on rows) then the row pass (1 x kw, stride
+    on columns) give the same output for ``kh + kw`` multiplications per pixel
+    instead of ``kh * kw``. Each pass pads its own axis by TensorFlow's rule, so
+    the result equals ``correlate2d(plane, column @ row, ...)``.
+
+    Parameters
+    ----------
+    plane : array_like, shape (H, W)
+    column : array_like, shape (kh, 1) or (kh,)
+    row : array_like, shape (1, kw) or (kw,)
+    stride : int, optional
+    padding : {'valid', 'same'}, optional
+
+    Returns
+    -------
+    out : ndarray, shape (H', W')
+    """
+    stride, padding = check_stride(stride), check_padding(padding)
+    x = _as_plane(plane)
+    col = _as_vector(column, "column", "(kh, 1) or (kh,)", 1, x.dtype)
+    rw = _as_vector(row, "row", "(1, kw) or (kw,)", 0, x.dtype)
+    (h, w), kh, kw = x.shape, col.size, rw.size
+    _check_fits(h, kh, "rows tall", "column", padding)
+    _check_fits(w, kw, "columns wide", "row", padding)
+    oh, ow = output_size(h, kh, stride, padding), output_size(w, kw, stride, padding)
+    no_pad = (0, 0)
+    tall = _tap_sum(
+        x[..., np.newaxis],
+        col.reshape(kh, 1, 1),
+        (stride, 1),
+        (pad_amounts(h, kh, stride, padding), no_pad),
+        (oh, w),
+    )
+    out = _tap_sum(
+        tall,
+        rw.reshape(1, kw, 1),
+        (1, stride),
+        (no_pad, pad_amounts(w, kw, stride, padding)),
+        (oh, ow),
+    )
+    return out[..., 0]
+
+
+def flip_kernel(kernel) -> np.ndarray:
+    """Rotate a kernel's spatial axes by 180 degrees.
+
+    True convolution is correlation with the flipped kernel::
+
+        [[1, 2],      [[4, 3],
+         [3, 4]]  ->   [2, 1]]
+
+    Parameters
+    ----------
+    kernel : array_like, shape (kh, kw, ...)
+        2-D, or with channel axes after the spatial ones (3-D, 4-D).
+
+    Returns
+    -------
+    flipped : ndarray, same shape and dtype (a copy)
+    """
+    k = np.asarray(kernel)
+    if k.ndim < 2:
+        raise ValueError(f"kernel must have at least 2 (spatial) dimensions, got {k.ndim}-D.")
+    return k[::-1, ::-1].copy()
