@@ -20,6 +20,7 @@ PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True),
     st.Page("app_pages/spatial.py", title="Spatially separable", icon=":material/view_column:"),
     st.Page("app_pages/depthwise.py", title="Depthwise separable", icon=":material/layers:"),
+    st.Page("app_pages/learned.py", title="Learned kernels", icon=":material/school:"),
     st.Page("app_pages/cost.py", title="Cost calculator", icon=":material/calculate:"),
 ]
 

@@ -13,6 +13,7 @@ PAGES = [
     "app_pages/overview.py",
     "app_pages/spatial.py",
     "app_pages/depthwise.py",
+    "app_pages/learned.py",
     "app_pages/cost.py",
 ]
 
@@ -146,3 +147,33 @@ def test_depthwise_steps_show_classic_shapes_and_match_normal_conv():
     diff = [m.value for m in at.markdown if "largest difference" in m.value][0]
     value = float(diff.split("**")[-2])
     assert np.isfinite(value) and value < 1e-4
+
+
+def test_learned_page_trains_and_the_loss_falls():
+    """Training the grayscale task on a small image: both losses fall by a large factor."""
+    at = _app("app_pages/learned.py")
+    at.selectbox(key="ln_task").set_value("grayscale")
+    at.select_slider(key="ln_steps").set_value(200)
+    at.select_slider(key="ln_side").set_value(32).run()
+    at.button(key="ln_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = {m.label: m.value for m in at.metric}
+    assert float(labels["Separable: final loss"]) > 0
+    from ui.training import cached_run
+
+    run = cached_run((at.session_state["chosen_image"].key, 32, "grayscale", 3, 200))
+    assert run is not None
+    for model in ("separable", "normal"):
+        losses = run[model].losses
+        assert losses[-1] < losses[0] / 10, model
+
+
+def test_spatial_page_offers_shipped_learned_kernels():
+    """The learned family is an instant choice: no training, a kernel and its rank appear."""
+    at = _app("app_pages/spatial.py")
+    at.radio(key="sp_source").set_value("Learned").run()
+    assert not at.exception
+    assert "blur 5×5" in at.selectbox(key="sp_learned").options
+    at.selectbox(key="sp_learned").set_value("blur_5").run()
+    assert "trained from random weights" in _text(at)
+    assert "Rank **" in _text(at)

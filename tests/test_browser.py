@@ -12,7 +12,13 @@ pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
-PAGES = {"overview": "", "spatial": "spatial", "depthwise": "depthwise", "cost": "cost"}
+PAGES = {
+    "overview": "",
+    "spatial": "spatial",
+    "depthwise": "depthwise",
+    "learned": "learned",
+    "cost": "cost",
+}
 
 
 def settle(page) -> None:
@@ -60,7 +66,8 @@ def test_upload_photo_then_non_image(page, app_url):
     page.get_by_text("Working image: 96 × 128 × 3").wait_for()
     settle(page)
     sidebar = page.locator("[data-testid=stSidebar]")
-    assert "Your upload" in sidebar.inner_text()
+    choice = page.get_by_role("combobox", name="Sample image")
+    assert choice.input_value() == "Your upload"
     shot(page, "upload-photo")
     upload.set_input_files(
         files=[{"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image at all"}]
@@ -71,4 +78,33 @@ def test_upload_photo_then_non_image(page, app_url):
     error = page.locator("[data-testid=stSidebar] [data-testid=stAlertContentError]")
     assert "not loaded" in error.inner_text()
     assert "Working image: 96 × 128 × 3" in sidebar.inner_text()
+    assert choice.input_value() == "Your upload"
+    assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_chosen_sample_survives_page_switch(page, app_url):
+    """Pick a sample on one page, follow the navigation to another: the choice is kept."""
+    page.goto(f"{app_url}/spatial")
+    settle(page)
+    choice = page.get_by_role("combobox", name="Sample image")
+    choice.click()
+    page.get_by_role("option").filter(has_text="Coffee").first.click()
+    settle(page)
+    assert choice.input_value().startswith("Coffee")
+    page.locator("[data-testid=stSidebarNav]").get_by_text("Cost calculator").click()
+    page.get_by_text("Per stage").wait_for()
+    settle(page)
+    assert page.get_by_role("combobox", name="Sample image").input_value().startswith("Coffee")
+    assert "Working image: 85 × 128 × 3" in page.locator("[data-testid=stSidebar]").inner_text()
+
+
+def test_learned_page_trains_once(page, app_url):
+    """Pressing Train in the browser trains both layers and draws the loss curve."""
+    page.goto(f"{app_url}/learned")
+    settle(page)
+    page.get_by_role("button", name="Train").click()
+    page.get_by_text("Loss while training").wait_for(timeout=120_000)
+    settle(page)
+    shot(page, "learned-trained")
+    assert page.get_by_text("Output against target").count() == 1
     assert page.locator("[data-testid=stException]").count() == 0

@@ -23,11 +23,30 @@ def kernel_picker(prefix: str, *, default_preset: str = "sobel_x") -> KernelChoi
     kernel stays in use and the text stays as typed."""
     source = st.radio(
         "Kernel",
-        ["Preset", "Random (seeded)", "Type your own"],
+        ["Preset", "Learned", "Random (seeded)", "Type your own"],
         horizontal=True,
         key=f"{prefix}_source",
-        help="A hand-designed kernel, a random one from a seed, or numbers you type.",
+        help="A hand-designed kernel, one learned by gradient descent (see the Learned kernels "
+        "page), a random one from a seed, or numbers you type.",
     )
+    if source == "Learned":
+        from ui.training import shipped_kernels
+
+        learned = shipped_kernels()
+        name = st.selectbox(
+            "Learned kernel",
+            list(learned),
+            key=f"{prefix}_learned",
+            format_func=lambda n: (
+                f"{learned[n].task} {learned[n].kernel_size}×{learned[n].kernel_size}"
+            ),
+        )
+        entry = learned[name]
+        return KernelChoice(
+            entry.spatial,
+            f"learned {entry.task}",
+            entry.description + " Shown: what the layer applies to a gray image.",
+        )
     if source == "Preset":
         keys = list(kernels.PRESETS)
         key = st.selectbox(

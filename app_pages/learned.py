@@ -1,0 +1,139 @@
+"""Learned kernels: a separable layer and a normal convolution trained by gradient descent."""
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from sepconv_core.learn import TASKS
+from ui.compute import tiny_input
+from ui.figures import heatmap_figure, image_figure, mosaic_figure
+from ui.state import chosen_image
+from ui.text import fmt_int
+from ui.training import TIME_BUDGET, cached_run, train
+
+st.title("Learned kernels")
+st.markdown(
+    """
+Hand-designed kernels are one family; in a neural network the kernels are **learned**. Here a
+depthwise separable layer starts from random weights and follows the gradient of its error
+against a target image, step by step (Adam, in numpy). A normal convolution learns the same task
+beside it, so you can see what the restricted separable family can and cannot express: some
+tasks need only the pointwise stage, some only the depthwise stage, and some it cannot match.
+"""
+)
+
+chosen = chosen_image()
+with st.container(border=True):
+    c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
+    task = c1.selectbox(
+        "Task",
+        list(TASKS),
+        key="ln_task",
+        format_func=str.capitalize,
+        help="The target is computed from the sidebar image.",
+    )
+    k = c2.select_slider("Kernel size", [1, 3, 5], 3, key="ln_k")
+    steps = c3.select_slider("Steps", [50, 100, 200, 300, 500, 1000], 300, key="ln_steps")
+    side = c4.select_slider(
+        "Training size",
+        [32, 48, 64],
+        48,
+        key="ln_side",
+        help="The image's centre square at this size. Smaller trains faster.",
+    )
+    st.caption(TASKS[task])
+
+image = tiny_input(chosen.key, chosen.image, side)
+key = (chosen.key, side, task, k, steps)
+run = cached_run(key)
+if run is None:
+    st.info(
+        f"Press **Train** to fit both layers ({steps} steps each, at most {TIME_BUDGET:.0f} s "
+        "each). Finished runs are remembered for everyone on this server."
+    )
+    if st.button("Train", type="primary", key="ln_train"):
+        bar = st.progress(0.0, text="Training the separable layer…")
+        chart = st.empty()
+        curves = {"separable": [], "normal": []}
+
+        def on_step(model, step, loss):
+            curves[model].append(loss)
+            done = (step + 1) / steps
+            if step % 10 == 0 or step + 1 == steps:
+                bar.progress(
+                    min(1.0, done / 2 + (0.5 if model == "normal" else 0.0)),
+                    text=f"Training the {model} layer: step {step + 1} of {steps}, loss {loss:.3g}",
+                )
+            if step % 25 == 0 or step + 1 == steps:
+                fig = go.Figure([go.Scatter(y=v, name=m) for m, v in curves.items() if v])
+                fig.update_layout(
+                    height=260,
+                    yaxis_type="log",
+                    margin=dict(l=10, r=10, t=10, b=10),
+                    xaxis_title="step",
+                    yaxis_title="mean squared error",
+                )
+                chart.plotly_chart(fig, key=f"ln_live_{model}_{step}")
+
+        run = train(key, image, task, k, steps, on_step)
+        bar.empty()
+        chart.empty()
+
+if run is not None:
+    sep, full, target = run["separable"], run["normal"], run["target"]
+    losses = go.Figure(
+        [
+            go.Scatter(y=sep.losses, name=f"separable ({fmt_int(sep.parameters)} weights)"),
+            go.Scatter(y=full.losses, name=f"normal conv ({fmt_int(full.parameters)} weights)"),
+        ]
+    )
+    losses.update_layout(
+        height=300,
+        yaxis_type="log",
+        xaxis_title="step",
+        yaxis_title="mean squared error",
+        margin=dict(l=10, r=10, t=30, b=10),
+        title="Loss while training",
+    )
+    st.plotly_chart(losses, key="ln_losses")
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Separable: final loss", f"{sep.final_loss:.3g}")
+    m2.metric("Separable: weights", fmt_int(sep.parameters))
+    m3.metric("Normal conv: final loss", f"{full.final_loss:.3g}")
+    m4.metric("Normal conv: weights", fmt_int(full.parameters))
+    if sep.stopped_early or full.stopped_early:
+        st.caption(
+            f"Stopped early ({sep.stop_reason} / {full.stop_reason}): each model may train for "
+            f"at most {TIME_BUDGET:.0f} s here."
+        )
+
+    st.subheader("Output against target")
+    a, b, c = st.columns(3)
+    a.plotly_chart(image_figure(image, title="input"), key="ln_input")
+    b.plotly_chart(mosaic_figure(target, title="target", shared=True), key="ln_target")
+    c.plotly_chart(
+        mosaic_figure(sep.prediction, title="separable layer's output", shared=True),
+        key="ln_pred",
+    )
+
+    st.subheader("What the separable layer learned")
+    d = sep.depthwise_kernel
+    a, b = st.columns(2)
+    a.plotly_chart(
+        mosaic_figure(
+            d.reshape(d.shape[0], d.shape[1], -1),
+            title="depthwise kernels, one per input channel",
+            labels=[f"channel {i}" for i in range(d.shape[2] * d.shape[3])],
+            shared=False,
+        ),
+        key="ln_dk",
+    )
+    b.plotly_chart(
+        heatmap_figure(
+            sep.pointwise_kernel,
+            title="pointwise weights (rows: depthwise channels, columns: outputs)",
+            square=False,
+            annotate=True,
+            height=300,
+        ),
+        key="ln_pk",
+    )

@@ -1,0 +1,89 @@
+"""Training for the "Learned kernels" page: bounded in time, cached for every session.
+
+A training run draws its progress as it goes, which ``st.cache_data`` cannot replay, so
+finished runs are kept in one small shared LRU store instead (``st.cache_resource``): a
+classroom where thirty students pick the same task trains it once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+import streamlit as st
+
+from sepconv_core.learn import fit_conv2d, fit_separable, load_learned_kernels, make_task
+
+MAX_RUNS = 32
+TIME_BUDGET = 8.0  # seconds per model, so a shared server stays responsive
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.runs: OrderedDict[tuple, dict] = OrderedDict()
+
+    def get(self, key: tuple) -> dict | None:
+        with self.lock:
+            if key in self.runs:
+                self.runs.move_to_end(key)
+                return self.runs[key]
+        return None
+
+    def put(self, key: tuple, value: dict) -> None:
+        with self.lock:
+            self.runs[key] = value
+            self.runs.move_to_end(key)
+            while len(self.runs) > MAX_RUNS:
+                self.runs.popitem(last=False)
+
+
+@st.cache_resource
+def _store() -> _Store:
+    return _Store()
+
+
+@st.cache_resource
+def shipped_kernels() -> dict:
+    """The learned kernels in assets/learned_kernels.npz, loaded once for all sessions."""
+    return load_learned_kernels()
+
+
+def cached_run(key: tuple) -> dict | None:
+    return _store().get(key)
+
+
+def train(key: tuple, image: np.ndarray, task: str, kernel_size: int, steps: int, on_step=None):
+    """Fit a separable layer and a normal convolution to ``task`` on ``image``; store and return.
+
+    ``on_step(model, step, loss)`` is called as training goes, for progress and the loss curve.
+    """
+    target, _ = make_task(task, image)
+
+    def progress(model):
+        def callback(step, loss, params):
+            if on_step is not None:
+                on_step(model, step, loss)
+
+        return callback
+
+    sep = fit_separable(
+        image,
+        target,
+        kernel_size=kernel_size,
+        steps=steps,
+        callback=progress("separable"),
+        time_budget=TIME_BUDGET,
+    )
+    full = fit_conv2d(
+        image,
+        target,
+        kernel_size=kernel_size,
+        steps=steps,
+        callback=progress("normal"),
+        time_budget=TIME_BUDGET,
+    )
+    run = {"target": target, "separable": sep, "normal": full}
+    _store().put(key, run)
+    return run
