@@ -8,7 +8,7 @@ from ui.compute import tiny_input
 from ui.figures import heatmap_figure, image_figure, mosaic_figure
 from ui.state import chosen_image
 from ui.text import fmt_int
-from ui.training import TIME_BUDGET, cached_run, train
+from ui.training import TIME_BUDGET, cached_run, task_target, train
 
 st.title("Learned kernels")
 st.markdown(
@@ -45,8 +45,14 @@ with st.container(border=True):
 image = tiny_input(chosen.key, chosen.image, side)
 key = (chosen.key, side, task, k, steps)
 run = cached_run(key)
+target = task_target(chosen.key, side, task, image)
+a, b, c = st.columns(3)
+a.plotly_chart(image_figure(image, title="input"), key="ln_input")
+b.plotly_chart(mosaic_figure(target, title="target", shared=True), key="ln_target")
+output_slot = c.empty()
 if run is None:
-    st.info(
+    prompt = st.empty()
+    prompt.info(
         f"Press **Train** to fit both layers ({steps} steps each, at most {TIME_BUDGET:.0f} s "
         "each). Finished runs are remembered for everyone on this server."
     )
@@ -77,9 +83,14 @@ if run is None:
         run = train(key, image, task, k, steps, on_step)
         bar.empty()
         chart.empty()
+        prompt.empty()
 
 if run is not None:
-    sep, full, target = run["separable"], run["normal"], run["target"]
+    sep, full = run["separable"], run["normal"]
+    output_slot.plotly_chart(
+        mosaic_figure(sep.prediction, title="separable layer's output", shared=True),
+        key="ln_pred",
+    )
     losses = go.Figure(
         [
             go.Scatter(y=sep.losses, name=f"separable ({fmt_int(sep.parameters)} weights)"),
@@ -105,15 +116,6 @@ if run is not None:
             f"Stopped early ({sep.stop_reason} / {full.stop_reason}): each model may train for "
             f"at most {TIME_BUDGET:.0f} s here."
         )
-
-    st.subheader("Output against target")
-    a, b, c = st.columns(3)
-    a.plotly_chart(image_figure(image, title="input"), key="ln_input")
-    b.plotly_chart(mosaic_figure(target, title="target", shared=True), key="ln_target")
-    c.plotly_chart(
-        mosaic_figure(sep.prediction, title="separable layer's output", shared=True),
-        key="ln_pred",
-    )
 
     st.subheader("What the separable layer learned")
     d = sep.depthwise_kernel

@@ -50,6 +50,12 @@ def shipped_kernels() -> dict:
     return load_learned_kernels()
 
 
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def task_target(image_key: str, side: int, task: str, _image: np.ndarray) -> np.ndarray:
+    """The target image of ``task`` (keyed by the image's key and size, not its bytes)."""
+    return make_task(task, _image)[0]
+
+
 def cached_run(key: tuple) -> dict | None:
     return _store().get(key)
 
