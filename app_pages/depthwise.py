@@ -8,6 +8,7 @@ from ui.compute import normal_comparison, separable_stages, tiny_input
 from ui.figures import colourbar_note, heatmap_figure, image_figure, mosaic_figure
 from ui.state import chosen_image
 from ui.text import fmt_int, fmt_shape
+from ui.training import shipped_kernels
 from ui.widgets import colour_mode
 
 STEPS = ["0 · Input", "1 · Depthwise", "2 · Pointwise", "3 · Same as a normal convolution?"]
@@ -46,16 +47,46 @@ with st.container(border=True):
         key="dw_padding",
         help="'valid' shrinks the output; 'same' pads with zeros so it is ceil(size/stride).",
     )
+    family = c4.selectbox(
+        "Depthwise kernels",
+        [*kernels.CHANNEL_FAMILIES, "learned"],
+        format_func=str.capitalize,
+        key="dw_family",
+        help="; ".join(f"{n}: {d}" for n, d in kernels.CHANNEL_FAMILIES.items())
+        + "; learned: kernels trained by gradient descent (see the Learned kernels page).",
+    )
+    learned = None
+    if family == "learned":
+        shipped = shipped_kernels()
+        name = c4.selectbox(
+            "Learned for",
+            list(shipped),
+            key="dw_learned",
+            format_func=lambda n: (
+                f"{shipped[n].task} {shipped[n].kernel_size}×{shipped[n].kernel_size}"
+            ),
+        )
+        learned = shipped[name]
     # With 'valid' padding the kernel must fit inside the image: the slider never offers more.
     k_max = 7 if padding == "same" else max(1, min(7, h, w))
-    if k_max > 1:
-        k = c3.slider("Kernel size k", 1, k_max, min(5, k_max), key="dw_k")
+    if learned is not None and learned.kernel_size > k_max:
+        c3.caption(
+            f"The learned {learned.kernel_size}×{learned.kernel_size} kernels do not fit "
+            "this image with 'valid' padding; Sobel kernels are used instead."
+        )
+        family, learned = "sobel", None
+    if learned is not None:
+        k, multiplier = learned.kernel_size, 1
+        c3.caption(f"Kernel size {k} and depth multiplier 1: fixed by the learned kernels.")
     else:
-        k = 1
-        c3.caption("The image is 1 pixel thin, so only 1×1 kernels fit with 'valid' padding.")
-    multiplier = c3.slider(
-        "Depth multiplier M", 1, 4, 1, key="dw_m", help="Kernels per input channel."
-    )
+        if k_max > 1:
+            k = c3.slider("Kernel size k", 1, k_max, min(5, k_max), key="dw_k")
+        else:
+            k = 1
+            c3.caption("The image is 1 pixel thin, so only 1×1 kernels fit with 'valid' padding.")
+        multiplier = c3.slider(
+            "Depth multiplier M", 1, 4, 1, key="dw_m", help="Kernels per input channel."
+        )
     cout = c4.slider(
         "Output channels Cout",
         1,
@@ -64,17 +95,13 @@ with st.container(border=True):
         key=f"dw_cout_{'tiny' if tiny else 'work'}",
         help="The classic example has 256.",
     )
-    family = c4.selectbox(
-        "Depthwise kernels",
-        list(kernels.CHANNEL_FAMILIES),
-        format_func=str.capitalize,
-        key="dw_family",
-        help="; ".join(f"{n}: {d}" for n, d in kernels.CHANNEL_FAMILIES.items()),
-    )
     seed = c4.number_input("Seed (random weights)", 0, 10_000, 0, key="dw_seed")
     shared = colour_mode("dw")
 
-dk = kernels.channel_kernels(family, k, cin, multiplier, seed=int(seed))
+if learned is None:
+    dk = kernels.channel_kernels(family, k, cin, multiplier, seed=int(seed))
+else:
+    dk = learned.depthwise_for(cin)
 pk = kernels.pointwise_weights(cin * multiplier, cout, seed=int(seed))
 cost = depthwise_separable_cost(
     h, w, cin, cout, k, stride=stride, padding=padding, depth_multiplier=multiplier

@@ -637,6 +637,17 @@ class LearnedKernel:
     final_loss: float
     description: str
 
+    def depthwise_for(self, channels: int) -> np.ndarray:
+        """Depthwise kernels (k, k, channels, M) for an image with ``channels`` channels.
+
+        The trained stack when the channel counts agree; otherwise every channel gets
+        ``spatial``, the kernel the layer applies to a gray image (M = 1).
+        """
+        if channels == self.depthwise.shape[2]:
+            return self.depthwise
+        k = self.kernel_size
+        return np.broadcast_to(self.spatial[:, :, None, None], (k, k, channels, 1)).copy()
+
 
 def load_learned_kernels(path=None) -> dict[str, LearnedKernel]:
     """Read the learned kernels written by ``scripts/make_learned_kernels.py``.

@@ -177,3 +177,17 @@ def test_spatial_page_offers_shipped_learned_kernels():
     at.selectbox(key="sp_learned").set_value("blur_5").run()
     assert "trained from random weights" in _text(at)
     assert "Rank **" in _text(at)
+
+
+def test_depthwise_page_offers_learned_kernels_for_rgb_and_gray():
+    """Choosing the learned family fixes k to the learned size, and works on a gray image."""
+    at = _app("app_pages/depthwise.py")
+    at.selectbox(key="dw_family").set_value("learned").run()
+    at.selectbox(key="dw_learned").set_value("blur_3").run()
+    assert not at.exception
+    assert "3×3×1 (×3)" in _text(at)
+    options = at.selectbox(key="image_choice").options
+    gray = [o for o in options if "grayscale" in o][0]
+    at.selectbox(key="image_choice").set_value(gray).run()
+    assert not at.exception
+    assert "12×12×1" in _text(at)

@@ -535,3 +535,15 @@ def test_load_learned_kernels_reads_a_given_path(tmp_path):
     assert (entry.task, entry.kernel_size, entry.final_loss) == ("blur", 3, 0.5)
     np.testing.assert_array_equal(entry.spatial, np.full((3, 3), 1 / 9))
     np.testing.assert_array_equal(entry.pointwise, np.eye(3))
+
+
+def test_learned_depthwise_for_other_channel_counts():
+    """A learned stack serves RGB as trained, and any other channel count with its gray kernel."""
+    from sepconv_core.learn import load_learned_kernels
+
+    entry = load_learned_kernels()["blur_3"]
+    np.testing.assert_array_equal(entry.depthwise_for(3), entry.depthwise)
+    one = entry.depthwise_for(1)
+    assert one.shape == (3, 3, 1, 1)
+    np.testing.assert_array_equal(one[:, :, 0, 0], entry.spatial)
+    assert entry.depthwise_for(4).shape == (3, 3, 4, 1)
