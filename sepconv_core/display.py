@@ -120,12 +120,13 @@ def mosaic(stack: np.ndarray, *, cols: int | None = None, gap: int | None = None
 
 
 def summary(array: np.ndarray) -> str:
-    """One sentence describing an array for a screen reader: shape, min, max, mean."""
+    """A short text description of an array for a screen reader: shape, min, max, mean.
+
+    >>> summary(np.array([[1.0, 2.0], [3.0, 6.0]]))
+    '2 × 2: min 1, max 6, mean 3'
+    """
     a = np.asarray(array, dtype=np.float64)
     shape = " × ".join(str(s) for s in a.shape)
     if a.size == 0:
         return f"Empty array of shape {shape}."
-    return (
-        f"Array of shape {shape}: min {np.nanmin(a):.4g}, max {np.nanmax(a):.4g}, "
-        f"mean {np.nanmean(a):.4g}."
-    )
+    return f"{shape}: min {np.nanmin(a):.3g}, max {np.nanmax(a):.3g}, mean {np.nanmean(a):.3g}"

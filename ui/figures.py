@@ -26,12 +26,18 @@ MAX_ANNOTATED_SIDE = 16
 MAX_MOSAIC_SIDE = 1400
 
 
-def _layout(fig: go.Figure, *, title: str | None, height: int) -> go.Figure:
-    fig.update_layout(
-        title=dict(text=title, font=dict(size=15)) if title else None,
-        height=height,
-        margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-    )
+def _layout(
+    fig: go.Figure, *, title: str | None, height: int, summary: str | None = None
+) -> go.Figure:
+    """Title, size and margins; ``summary`` (shape, min, max, mean) goes under the title as text
+    that a screen reader can read and a student can check."""
+    heading = None
+    if title or summary:
+        heading = dict(text=title or "", font=dict(size=15))
+        if summary:
+            heading["subtitle"] = dict(text=summary, font=dict(size=11, color="#555"))
+    top = 10 + (30 if title else 0) + (18 if summary else 0)
+    fig.update_layout(title=heading, height=height, margin=dict(l=10, r=10, t=top, b=10))
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
     return fig
@@ -94,7 +100,9 @@ def heatmap_figure(
         fig.update_xaxes(constrain="domain")
     else:
         fig.update_yaxes(autorange="reversed")
-    return _layout(fig, title=title, height=height or _height_for(plane.shape))
+    return _layout(
+        fig, title=title, height=height or _height_for(plane.shape), summary=display.summary(plane)
+    )
 
 
 def _lut(scale: str) -> np.ndarray:
@@ -182,8 +190,13 @@ def mosaic_figure(
                 yanchor="bottom",
                 font=dict(size=10),
             )
-    top = 40 if title else 10
-    fig = _layout(fig, title=title, height=height or _height_for(values.shape, 700, cap=900))
+    top = (40 if title else 10) + 18  # room for the title and the summary line
+    fig = _layout(
+        fig,
+        title=title,
+        height=height or _height_for(values.shape, 700, cap=900),
+        summary=display.summary(stack),
+    )
     fig.update_layout(margin=dict(t=top + (14 if 1 < n <= 64 else 0)))
     return fig
 
