@@ -6,6 +6,7 @@ from sepconv_core import kernels
 from sepconv_core.cost import conv2d_cost, depthwise_separable_cost
 from ui.compute import normal_comparison, separable_stages, tiny_input
 from ui.figures import colourbar_note, heatmap_figure, image_figure, mosaic_figure
+from ui.lesson import downloads, predict_then_reveal, show_code
 from ui.state import chosen_image
 from ui.text import fmt_int, fmt_shape
 from ui.training import shipped_kernels
@@ -120,7 +121,10 @@ parts = [
     f"{fmt_shape(pwc.output_shape)}",
 ]
 upto = {0: 0, 1: 2, 2: 4, 3: 4}[i]
-shown = " → ".join(f"**{p}**" if j <= upto else p for j, p in enumerate(parts))
+# Tensors not reached yet show as "?" (the kernels are settings): predict them, then step on.
+shown = " → ".join(
+    f"**{p}**" if j <= upto else ("?" if j % 2 == 0 else p) for j, p in enumerate(parts)
+)
 spent = {0: 0, 1: dwc.multiplications, 2: cost.multiplications, 3: cost.multiplications}[i]
 st.markdown(f"Shapes: {shown}  \nMultiplications so far: **{fmt_int(spent)}**")
 
@@ -129,6 +133,32 @@ if i == 0:
         f"The input has **{cin}** channel{'s' if cin > 1 else ''} of {h}×{w}. A convolution layer "
         "sees them as a stack of separate planes, not as colours."
     )
+    with st.expander("Predict, then reveal: before you step on", expanded=False):
+        predict_then_reveal(
+            "dw_q_dshape",
+            "Shape after the depthwise stage?",
+            tuple(dwc.output_shape),
+            f"One {k}×{k} kernel per channel (×{multiplier}) keeps the channels apart; with "
+            f"'{padding}' padding and stride {stride} each side becomes {dwc.output_shape[0]}.",
+        )
+        predict_then_reveal(
+            "dw_q_shape",
+            "Shape of the final output?",
+            tuple(pwc.output_shape),
+            f"The pointwise stage keeps the size and makes {cout} channels.",
+        )
+        predict_then_reveal(
+            "dw_q_mults",
+            "Multiplications for both stages together?",
+            cost.multiplications,
+            f"{fmt_int(dwc.multiplications)} depthwise + {fmt_int(pwc.multiplications)} pointwise.",
+        )
+        predict_then_reveal(
+            "dw_q_params",
+            "How many weights (no biases)?",
+            cost.parameters,
+            f"{fmt_int(dwc.parameters)} depthwise + {fmt_int(pwc.parameters)} pointwise.",
+        )
     names = ["red", "green", "blue"] if cin == 3 else [f"channel {c}" for c in range(cin)]
     c1, c2 = st.columns([1, 3])
     c1.plotly_chart(image_figure(image, title=f"{chosen.label}, {h}×{w}"), key="dw_img")
@@ -304,3 +334,25 @@ b2.button(
     key="dw_next",
     on_click=lambda: st.session_state.update(dw_step=STEPS[i + 1]),
 )
+
+with st.expander("Download the arrays, and show the code"):
+    downloads(
+        "dw_dl",
+        {
+            "input": image,
+            "depthwise kernels": dk,
+            "depthwise output": stages["depthwise"],
+            "pointwise weights": pk,
+            "output": stages["pointwise"],
+        },
+    )
+    show_code(
+        cin,
+        cout,
+        k,
+        stride=stride,
+        padding=padding,
+        depth_multiplier=multiplier,
+        height=h,
+        width=w,
+    )

@@ -137,11 +137,13 @@ def test_depthwise_steps_show_classic_shapes_and_match_normal_conv():
     difference between the separable output and the normal conv with the equivalent kernel."""
     at = _app("app_pages/depthwise.py")
     text = _text(at)
-    assert "12×12×3" in text and "8×8×3" in text and "8×8×256" in text
+    assert "**12×12×3** → 5×5×1 (×3) → ? → 1×1×3×256 → ?" in text  # outputs hidden: predict them
     for step in range(1, 4):
         at.button(key="dw_next").click().run()
         assert not at.exception
         assert at.radio(key="dw_step").index == step
+        if step == 2:
+            assert "**8×8×3** → **1×1×3×256** → **8×8×256**" in _text(at)
     text = _text(at)
     assert "53,952" in text
     diff = [m.value for m in at.markdown if "largest difference" in m.value][0]
@@ -191,3 +193,21 @@ def test_depthwise_page_offers_learned_kernels_for_rgb_and_gray():
     at.selectbox(key="image_choice").set_value(gray).run()
     assert not at.exception
     assert "12×12×1" in _text(at)
+
+
+def test_predict_then_reveal_on_the_depthwise_page():
+    """A wrong shape gets a hint and no answer; the right one is confirmed and explained; the
+    typed text stays in the box."""
+    at = _app("app_pages/depthwise.py")
+    at.text_input(key="dw_q_dshape_answer").set_value("12x12x3")
+    at.button(key="dw_q_dshape_check").click().run()
+    assert at.warning and "height" in at.warning[0].value
+    assert not any("Answer: 8×8×3" in m.value for m in at.markdown)
+    assert at.text_input(key="dw_q_dshape_answer").value == "12x12x3"
+    at.text_input(key="dw_q_dshape_answer").set_value("8 x 8 x 3")
+    at.button(key="dw_q_dshape_check").click().run()
+    assert at.success and "8×8×3" in at.success[0].value
+    assert any("Answer: 8×8×3" in m.value for m in at.markdown)
+    at.text_input(key="dw_q_mults_answer").set_value("53,952")
+    at.button(key="dw_q_mults_check").click().run()
+    assert any("53,952" in s.value for s in at.success)

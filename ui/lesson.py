@@ -1,0 +1,96 @@
+"""Lesson tools for the pages: predict-then-reveal questions, downloads, and "show the code"."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import streamlit as st
+
+from sepconv_core import codegen, conv
+from sepconv_core.export import to_csv, to_npy
+from sepconv_core.quiz import check
+
+
+def predict_then_reveal(key: str, question: str, expected: int | tuple[int, ...], explain: str):
+    """A question with an answer box. The answer shows only after a try (or a give-up).
+
+    The student's text stays in the box; a wrong or unreadable answer gets a hint sentence.
+    A different ``expected`` (settings changed) resets the reveal.
+    """
+    state_key = f"{key}_revealed"
+    if st.session_state.get(f"{key}_expected") != expected:
+        st.session_state[f"{key}_expected"] = expected
+        st.session_state[state_key] = False
+    example = "like 8×8×3" if isinstance(expected, tuple) else "a whole number"
+    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    text = c1.text_input(question, key=f"{key}_answer", placeholder=example, max_chars=100)
+    checked = c2.button("Check", key=f"{key}_check")
+    if c3.button("Show answer", key=f"{key}_show"):
+        st.session_state[state_key] = True
+    if checked:
+        verdict = check(text, expected)
+        if verdict.correct:
+            st.success(verdict.message)
+            st.session_state[state_key] = True
+        else:
+            st.warning(verdict.message)
+    if st.session_state[state_key]:
+        shown = "×".join(map(str, expected)) if isinstance(expected, tuple) else f"{expected:,}"
+        st.markdown(f"**Answer: {shown}.** {explain}")
+
+
+def downloads(key: str, arrays: dict[str, np.ndarray]) -> None:
+    """Download buttons (.npy and CSV) for each named array."""
+    st.caption(
+        "Every figure has a camera button (top right, on hover) that saves it as PNG. "
+        "The arrays themselves:"
+    )
+    cols = st.columns(min(4, max(1, len(arrays))))
+    for i, (name, array) in enumerate(arrays.items()):
+        col = cols[i % len(cols)]
+        slug = name.lower().replace(" ", "_")
+        shape = "×".join(map(str, np.shape(array)))
+        col.download_button(
+            f"{name} ({shape}) .npy",
+            data=lambda a=array: to_npy(a),  # made only when clicked
+            file_name=f"{slug}.npy",
+            mime="application/octet-stream",
+            key=f"{key}_{slug}_npy",
+            on_click="ignore",
+        )
+        col.download_button(
+            f"{name} .csv",
+            data=lambda a=array: to_csv(a),
+            file_name=f"{slug}.csv",
+            mime="text/csv",
+            key=f"{key}_{slug}_csv",
+            on_click="ignore",
+        )
+
+
+def show_code(
+    in_channels, out_channels, kernel_size, *, stride, padding, depth_multiplier, height, width
+) -> None:
+    """The same layer in PyTorch and Keras, and the source of the sepconv_core functions used."""
+    args = dict(stride=stride, padding=padding, depth_multiplier=depth_multiplier)
+    torch_tab, keras_tab, ours_tab = st.tabs(["PyTorch", "Keras", "sepconv_core (this app)"])
+    torch_tab.code(
+        codegen.pytorch_separable(
+            in_channels, out_channels, kernel_size, height=height, width=width, **args
+        ),
+        language="python",
+    )
+    keras_tab.code(
+        codegen.keras_separable(
+            in_channels, out_channels, kernel_size, height=height, width=width, **args
+        ),
+        language="python",
+    )
+    ours_tab.code(
+        "\n\n".join(
+            inspect.getsource(f)
+            for f in (conv.separable_conv2d, conv.depthwise_conv2d, conv.pointwise_conv2d)
+        ),
+        language="python",
+    )
