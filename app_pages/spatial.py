@@ -4,10 +4,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from sepconv_core import display
+from sepconv_core.conv import flip_kernel
 from sepconv_core.cost import spatial_separable_cost
 from sepconv_core.spatial import factor_spatial
 from ui.compute import luminance, spatial_passes
 from ui.figures import heatmap_figure, image_figure
+from ui.lesson import downloads
 from ui.state import chosen_image
 from ui.text import fmt_int, fmt_shape
 from ui.widgets import kernel_picker, stride_padding
@@ -30,7 +32,22 @@ with left:
     choice = kernel_picker("sp")
     st.caption(choice.description)
     stride, padding = stride_padding("sp")
-kernel = choice.kernel
+    flipped = st.toggle(
+        "True convolution (flip the kernel)",
+        key="sp_flip",
+        help="Deep-learning libraries slide the kernel as written (cross-correlation). The "
+        "textbook convolution first rotates it by 180°.",
+    )
+kernel = flip_kernel(choice.kernel) if flipped else choice.kernel
+if flipped:
+    st.info(
+        "**Convolution or cross-correlation?** Keras, PyTorch and this app *correlate*: the "
+        "kernel's top-left weight meets the window's top-left pixel. A mathematician's "
+        "*convolution* rotates the kernel by 180° first. For a symmetric kernel (Gaussian, box) "
+        "nothing changes; for Sobel x every weight changes sign, so edges that were positive "
+        "(dark to bright, left to right) now come out negative. A network that learns its "
+        "kernels does not care: it would simply learn the flipped one."
+    )
 f = factor_spatial(kernel)
 kh, kw = kernel.shape
 
@@ -85,6 +102,13 @@ else:
 
 st.subheader("On the image: one pass or two")
 plane = luminance(chosen.key, chosen.image)
+if padding == "valid" and (kh > plane.shape[0] or kw > plane.shape[1]):
+    st.error(
+        f"The {kh}×{kw} kernel does not fit inside the {fmt_shape(plane.shape)} image with "
+        "'valid' padding, so there is no output. Choose 'same' padding, a smaller kernel or a "
+        "larger working size in the sidebar."
+    )
+    st.stop()
 res = spatial_passes(chosen.key, plane, kernel, f.column, f.row, stride, padding)
 cost = spatial_separable_cost(
     plane.shape[0], plane.shape[1], (kh, kw), stride=stride, padding=padding
@@ -134,3 +158,15 @@ st.caption(
     "small images the two-pass saving can vanish or reverse. The saving grows with the kernel: "
     "k² against 2k."
 )
+
+with st.expander("Download the arrays"):
+    downloads(
+        "sp_dl",
+        {
+            "kernel": kernel,
+            "column": f.column,
+            "row": f.row,
+            "one pass output": res["one_pass"],
+            "two pass output": res["two_pass"],
+        },
+    )

@@ -1,6 +1,8 @@
 """The app in Streamlit's AppTest: every page runs, and the numbers it shows are the right ones."""
 
+import base64
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +38,19 @@ def _text(at: AppTest) -> str:
     parts += [f"{m.label} {m.value}" for m in at.metric] + [e.value for e in at.error]
     parts += [i.value for i in at.info] + [s.value for s in at.success]
     return "\n".join(str(p) for p in parts)
+
+
+def _figure_z(at: AppTest, title: str) -> np.ndarray:
+    """The z values of the Plotly heatmap titled ``title``, decoded from the chart's spec."""
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        if (spec["layout"].get("title") or {}).get("text") == title:
+            z = spec["data"][0]["z"]
+            if isinstance(z, dict):  # Plotly's base64 typed array
+                shape = [int(n) for n in z["shape"].split(",")]
+                return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(shape)
+            return np.asarray(z, dtype=float)
+    raise AssertionError(f"no figure titled {title!r}")
 
 
 def _png(width=40, height=30, colour=(200, 30, 30)) -> bytes:
@@ -211,3 +226,17 @@ def test_predict_then_reveal_on_the_depthwise_page():
     at.text_input(key="dw_q_mults_answer").set_value("53,952")
     at.button(key="dw_q_mults_check").click().run()
     assert any("53,952" in s.value for s in at.success)
+
+
+def test_flipping_sobel_changes_the_sign_of_the_output():
+    """True convolution flips the kernel: Sobel x turns into its negative (rank still 1)."""
+    at = _app("app_pages/spatial.py")
+    row = _figure_z(at, "row").ravel()
+    np.testing.assert_allclose(row, [-1, 0, 1])
+    one = _figure_z(at, "one 2-D pass")
+    at.toggle(key="sp_flip").set_value(True).run()
+    assert not at.exception
+    assert any("cross-correlation" in i.value for i in at.info)
+    assert "Rank **1**" in _text(at)
+    np.testing.assert_allclose(_figure_z(at, "row").ravel(), [1, 0, -1])
+    np.testing.assert_allclose(_figure_z(at, "one 2-D pass"), -one, atol=1e-6)
