@@ -9,6 +9,7 @@ from sepconv_core.cost import (
     mobilenet_v1_cost,
     separable_ratio_formula,
 )
+from ui.lesson import predict_then_reveal, show_code
 from ui.text import fmt_int, fmt_shape
 
 st.title("Cost calculator")
@@ -55,62 +56,95 @@ sep = depthwise_separable_cost(
 )
 dw, pw = sep.depthwise, sep.pointwise
 
-st.subheader("Per stage")
-rows = [
-    {
-        "stage": "normal convolution",
-        "kernel": f"{cout} × {k}×{k}×{cin}",
-        "output": fmt_shape(normal.output_shape),
-        "multiplications": normal.multiplications,
-        "weights": normal.parameters,
-    },
-    {
-        "stage": "depthwise",
-        "kernel": f"{cin * m} × {k}×{k}×1",
-        "output": fmt_shape(dw.output_shape),
-        "multiplications": dw.multiplications,
-        "weights": dw.parameters,
-    },
-    {
-        "stage": "pointwise",
-        "kernel": f"{cout} × 1×1×{cin * m}",
-        "output": fmt_shape(pw.output_shape),
-        "multiplications": pw.multiplications,
-        "weights": pw.parameters,
-    },
-    {
-        "stage": "depthwise + pointwise",
-        "kernel": "",
-        "output": fmt_shape(sep.output_shape),
-        "multiplications": sep.multiplications,
-        "weights": sep.parameters,
-    },
-]
-st.dataframe(
-    rows,
-    hide_index=True,
-    column_config={
-        "multiplications": st.column_config.NumberColumn(format="localized"),
-        "weights": st.column_config.NumberColumn(format="localized"),
-    },
-    key="cost_table",
-)
 formula = separable_ratio_formula(cout, k)
-m1, m2, m3 = st.columns(3)
-m1.metric("Normal", fmt_int(normal.multiplications))
-m2.metric("Separable", fmt_int(sep.multiplications))
-m3.metric("Separable / normal", f"{sep.ratio:.4f}", help="Multiplications, exact.")
-st.markdown(
-    f"With the numbers: {fmt_int(sep.multiplications)} / {fmt_int(normal.multiplications)} = "
-    f"**{sep.ratio:.4f}**; the formula 1/Cout + 1/k² = 1/{cout} + 1/{k * k} = "
-    f"**{formula:.4f}**"
-    + (
-        " (exact here, since M = 1)."
-        if m == 1
-        else f". With M = {m} every term is M times larger: M/Cout + M/k² = {m * formula:.4f}."
-    )
-    + f" The separable layer is **{1 / sep.ratio:.1f}×** cheaper."
+quiz = st.toggle(
+    "Quiz me first",
+    key="cost_quiz",
+    help="Hide the table until you have predicted the numbers for these settings.",
 )
+if quiz:
+    st.subheader("Predict, then reveal")
+    predict_then_reveal(
+        "cost_q_shape",
+        "Output shape?",
+        tuple(normal.output_shape),
+        f"{k}×{k} kernels, stride {stride}, '{padding}' padding.",
+    )
+    predict_then_reveal(
+        "cost_q_normal",
+        "Multiplications of the normal convolution?",
+        normal.multiplications,
+        f"{k}·{k}·{cin} per output value × {fmt_shape(normal.output_shape)} outputs.",
+    )
+    predict_then_reveal(
+        "cost_q_sep",
+        "Multiplications of depthwise + pointwise?",
+        sep.multiplications,
+        f"{fmt_int(dw.multiplications)} + {fmt_int(pw.multiplications)}.",
+    )
+    predict_then_reveal(
+        "cost_q_params",
+        "Weights of depthwise + pointwise (no biases)?",
+        sep.parameters,
+        f"{fmt_int(dw.parameters)} + {fmt_int(pw.parameters)}.",
+    )
+    st.caption("Turn the quiz off to see the full table.")
+else:
+    st.subheader("Per stage")
+    rows = [
+        {
+            "stage": "normal convolution",
+            "kernel": f"{cout} × {k}×{k}×{cin}",
+            "output": fmt_shape(normal.output_shape),
+            "multiplications": normal.multiplications,
+            "weights": normal.parameters,
+        },
+        {
+            "stage": "depthwise",
+            "kernel": f"{cin * m} × {k}×{k}×1",
+            "output": fmt_shape(dw.output_shape),
+            "multiplications": dw.multiplications,
+            "weights": dw.parameters,
+        },
+        {
+            "stage": "pointwise",
+            "kernel": f"{cout} × 1×1×{cin * m}",
+            "output": fmt_shape(pw.output_shape),
+            "multiplications": pw.multiplications,
+            "weights": pw.parameters,
+        },
+        {
+            "stage": "depthwise + pointwise",
+            "kernel": "",
+            "output": fmt_shape(sep.output_shape),
+            "multiplications": sep.multiplications,
+            "weights": sep.parameters,
+        },
+    ]
+    st.dataframe(
+        rows,
+        hide_index=True,
+        column_config={
+            "multiplications": st.column_config.NumberColumn(format="localized"),
+            "weights": st.column_config.NumberColumn(format="localized"),
+        },
+        key="cost_table",
+    )
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Normal", fmt_int(normal.multiplications))
+    m2.metric("Separable", fmt_int(sep.multiplications))
+    m3.metric("Separable / normal", f"{sep.ratio:.4f}", help="Multiplications, exact.")
+    st.markdown(
+        f"With the numbers: {fmt_int(sep.multiplications)} / {fmt_int(normal.multiplications)} = "
+        f"**{sep.ratio:.4f}**; the formula 1/Cout + 1/k² = 1/{cout} + 1/{k * k} = "
+        f"**{formula:.4f}**"
+        + (
+            " (exact here, since M = 1)."
+            if m == 1
+            else f". With M = {m} every term is M times larger: M/Cout + M/k² = {m * formula:.4f}."
+        )
+        + f" The separable layer is **{1 / sep.ratio:.1f}×** cheaper."
+    )
 
 st.subheader("The ratio against Cout")
 couts = list(range(1, 513))
@@ -164,7 +198,7 @@ except ValueError as err:
 st.info(
     "A popular write-up of the classic example says the 12×12×3 image gives 12×12×256. Without "
     "padding a 5×5 kernel fits at only 12 − 5 + 1 = 8 positions per side, so the output is "
-    "8×8×256 and the counts above (1,228,800 and 53,952) use 8·8 = 64 positions. 12×12×256 is "
+    "8×8×256 and the counts above use 8·8 = 64 positions. 12×12×256 is "
     "what 'same' padding gives: two rows and columns of zeros on every side."
 )
 
@@ -229,3 +263,6 @@ st.dataframe(
     },
     key="mb_table",
 )
+
+with st.expander("Show the code for this layer"):
+    show_code(cin, cout, k, stride=stride, padding=padding, depth_multiplier=m, height=h, width=w)

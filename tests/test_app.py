@@ -240,3 +240,19 @@ def test_flipping_sobel_changes_the_sign_of_the_output():
     assert "Rank **1**" in _text(at)
     np.testing.assert_allclose(_figure_z(at, "row").ravel(), [1, 0, -1])
     np.testing.assert_allclose(_figure_z(at, "one 2-D pass"), -one, atol=1e-6)
+
+
+def test_cost_quiz_hides_the_table_until_answered():
+    """With the quiz on, the classic counts are not on the page until the student answers."""
+    at = _app("app_pages/cost.py")
+    at.toggle(key="cost_quiz").set_value(True).run()
+    assert "1,228,800" not in _text(at)
+    at.text_input(key="cost_q_normal_answer").set_value("1228800")
+    at.button(key="cost_q_normal_check").click().run()
+    assert any("1,228,800" in s.value for s in at.success)
+    at.text_input(key="cost_q_sep_answer").set_value("60000")
+    at.button(key="cost_q_sep_check").click().run()
+    assert "too high" in at.warning[0].value
+    assert "53,952" not in _text(at)
+    at.button(key="cost_q_sep_show").click().run()
+    assert "53,952" in _text(at)
