@@ -14,6 +14,9 @@ from ui.widgets import colour_mode
 
 STEPS = ["0 · Input", "1 · Depthwise", "2 · Pointwise", "3 · Same as a normal convolution?"]
 TINY = 12  # the classic example's input side
+# Numbers in one output (H'·W'·Cout): 16 MB of float32, so thirty students at the largest
+# working size cannot exhaust a shared server. 16 output channels still fit at 512×512.
+MAX_OUTPUT_VALUES = 512 * 512 * 16
 
 st.title("Depthwise separable convolution, step by step")
 st.markdown(
@@ -88,14 +91,20 @@ with st.container(border=True):
         multiplier = c3.slider(
             "Depth multiplier M", 1, 4, 1, key="dw_m", help="Kernels per input channel."
         )
+    cout_max = min(256, max(16, MAX_OUTPUT_VALUES // (h * w)))
     cout = c4.slider(
         "Output channels Cout",
         1,
-        256,
-        256 if tiny else 16,
+        cout_max,
+        min(256 if tiny else 16, cout_max),
         key=f"dw_cout_{'tiny' if tiny else 'work'}",
         help="The classic example has 256.",
     )
+    if cout_max < 256:
+        c4.caption(
+            f"At most {cout_max} output channels at {h}×{w}, so that a shared server keeps up: "
+            "choose a smaller working size in the sidebar for up to 256."
+        )
     seed = c4.number_input("Seed (random weights)", 0, 10_000, 0, key="dw_seed")
     shared = colour_mode("dw")
 
@@ -161,7 +170,7 @@ if i == 0:
         )
     names = ["red", "green", "blue"] if cin == 3 else [f"channel {c}" for c in range(cin)]
     c1, c2 = st.columns([1, 3])
-    c1.plotly_chart(image_figure(image, title=f"{chosen.label}, {h}×{w}"), key="dw_img")
+    c1.plotly_chart(image_figure(image, title=f"input, {h}×{w}"), key="dw_img")
     if tiny:
         cols = st.columns(cin)
         for c in range(cin):
