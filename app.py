@@ -5,6 +5,7 @@ Run with:  streamlit run app.py
 
 import streamlit as st
 
+from ui import share
 from ui.state import sidebar_image
 
 st.set_page_config(
@@ -25,5 +26,9 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+# A link's settings go into session state before any widget exists; the view goes back into
+# the URL at the end (ui/share.py).
+share.restore()
 st.session_state["chosen_image"] = sidebar_image()
-page.run()
+share.run_page(page)
+share.publish(st.session_state["chosen_image"].is_upload)

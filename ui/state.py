@@ -85,13 +85,16 @@ def sidebar_image() -> ChosenImage:
     sb = st.sidebar
     sb.header("Image")
     choice_box = sb.container()
-    uploaded = sb.file_uploader(
-        "Upload your own photo",
-        type=["png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"],
-        key="uploader",
-        help=f"Up to {MAX_UPLOAD_MB} MB. It stays in memory on the server and is never saved. "
-        "Large photos are reduced while decoding.",
-    )
+    uploaded = None
+    # Teacher mode (ui/share.py) shows no upload box: nobody's photo on the projector by accident.
+    if not st.session_state.get("teacher"):
+        uploaded = sb.file_uploader(
+            "Upload your own photo",
+            type=["png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"],
+            key="uploader",
+            help=f"Up to {MAX_UPLOAD_MB} MB. It stays in memory on the server and is never "
+            "saved. Large photos are reduced while decoding.",
+        )
     if uploaded is not None:
         _read_upload(uploaded)
     else:
