@@ -1,0 +1,273 @@
+"""Inside one output pixel: the numbers a separable convolution multiplies there.
+
+A depthwise output value is a small dot product. For output position (row, col) and
+output channel n = c*M + m, the kernel m of input channel c lies on a kh × kw patch of
+that channel whose top-left corner is at ``(row*stride - pad_top, col*stride - pad_left)``::
+
+    patch (channel c)        kernel (c, m)          products          sum
+    [[p00, p01, p02],        [[k00, k01, k02],      p00*k00 ...
+     [p10, p11, p12],    ⊙    [k10, k11, k12],   =  ...           ->  Σ = out[row, col, n]
+     [p20, p21, p22]]         [k20, k21, k22]]      ... p22*k22
+
+Under 'same' padding part of the patch may lie outside the image: those cells are zeros
+(a boolean mask says which). The pointwise value at the same pixel is another dot product,
+the Cin*M depthwise values times one column of the (Cin*M, Cout) weight matrix.
+
+``receptive_field`` gives the input rectangle an output pixel sees, ``depthwise_window``
+and ``pointwise_window`` every number of the two dot products.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._padding import check_padding, check_stride, output_size, pad_amounts
+from .conv import _as_depthwise_kernel, _as_image, _check_channels, _pointwise_matrix
+
+__all__ = [
+    "DepthwiseWindow",
+    "PointwiseWindow",
+    "ReceptiveField",
+    "depthwise_window",
+    "pointwise_window",
+    "receptive_field",
+]
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """The input rectangle one output pixel sees, corners inclusive.
+
+    Attributes
+    ----------
+    top, left : int
+        Input row and column of the first cell; negative inside the top/left padding.
+    bottom, right : int
+        Input row and column of the last cell; at least ``height``/``width`` inside the
+        bottom/right padding.
+    """
+
+    top: int
+    left: int
+    bottom: int
+    right: int
+
+
+@dataclass(frozen=True, eq=False)
+class DepthwiseWindow:
+    """Every number of the depthwise dot products at one output position.
+
+    Attributes
+    ----------
+    row, col : int
+        The output position.
+    field : ReceptiveField
+        Where the patch lies in input coordinates.
+    patches : ndarray, shape (Cin * M, kh, kw)
+        ``patches[n]`` is the patch of input channel ``n // M`` the kernel sees, with
+        zeros where it covers padding.
+    padding_mask : ndarray of bool, shape (kh, kw)
+        True for the patch cells that lie in the padding (the same for every channel).
+    kernels : ndarray, shape (Cin * M, kh, kw)
+        ``kernels[c*M + m]`` is ``depthwise_kernel[:, :, c, m]``.
+    products : ndarray, shape (Cin * M, kh, kw)
+        ``patches * kernels``, element by element.
+    sums : ndarray, shape (Cin * M,)
+        ``products`` summed over each patch: the depthwise output at (row, col, n).
+    multiplier : int
+        M, the kernels per input channel.
+    """
+
+    row: int
+    col: int
+    field: ReceptiveField
+    patches: np.ndarray
+    padding_mask: np.ndarray
+    kernels: np.ndarray
+    products: np.ndarray
+    sums: np.ndarray
+    multiplier: int
+
+    @property
+    def input_channels(self) -> np.ndarray:
+        """The input channel ``c`` of each output channel ``n = c*M + m``."""
+        return np.arange(len(self.sums)) // self.multiplier
+
+
+@dataclass(frozen=True, eq=False)
+class PointwiseWindow:
+    """Every number of the pointwise dot products at one pixel.
+
+    Attributes
+    ----------
+    row, col : int
+        The pixel.
+    values : ndarray, shape (Cin * M,)
+        The depthwise values at that pixel.
+    weights : ndarray, shape (Cin * M, Cout)
+        The pointwise weights.
+    products : ndarray, shape (Cin * M, Cout)
+        ``values[:, None] * weights``.
+    sums : ndarray, shape (Cout,)
+        ``products`` summed down each column: the pointwise output at (row, col, o).
+    """
+
+    row: int
+    col: int
+    values: np.ndarray
+    weights: np.ndarray
+    products: np.ndarray
+    sums: np.ndarray
+
+
+def _check_index(value, size: int, name: str) -> int:
+    """``value`` as an int in ``0 .. size - 1``, or a ``ValueError`` naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be a whole number, got {value!r}.")
+    if not 0 <= value < size:
+        raise ValueError(f"{name} must be between 0 and {size - 1} (the output size), got {value}.")
+    return int(value)
+
+
+def _kernel_shape(kernel_size) -> tuple[int, int]:
+    """An int k or a pair (kh, kw) as (kh, kw)."""
+    try:
+        kh, kw = (kernel_size, kernel_size) if np.ndim(kernel_size) == 0 else kernel_size
+    except (TypeError, ValueError):
+        raise ValueError(f"kernel_size must be k or (kh, kw), got {kernel_size!r}.") from None
+    for k in (kh, kw):
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"kernel_size must be whole numbers >= 1, got {kernel_size!r}.")
+    return int(kh), int(kw)
+
+
+def receptive_field(
+    row, col, kernel_size, *, stride=1, padding="valid", height, width
+) -> ReceptiveField:
+    """The input rectangle that output pixel (row, col) sees.
+
+    Parameters
+    ----------
+    row, col : int
+        Output position, ``0 <= row < H'`` and ``0 <= col < W'``.
+    kernel_size : int or (int, int)
+        k for a k × k kernel, or (kh, kw).
+    stride : int, optional
+    padding : {'valid', 'same'}, optional
+        TensorFlow's rule (see ``sepconv_core._padding``).
+    height, width : int
+        The input size H, W.
+
+    Returns
+    -------
+    ReceptiveField
+        ``top = row*stride - pad_top`` and ``bottom = top + kh - 1`` (likewise for columns);
+        under 'same' it may reach outside the image, into the padding.
+
+    Raises
+    ------
+    ValueError
+        If ``row`` or ``col`` is outside the output, or another argument is invalid.
+    """
+    kh, kw = _kernel_shape(kernel_size)
+    stride, padding = check_stride(stride), check_padding(padding)
+    row = _check_index(row, output_size(height, kh, stride, padding), "row")
+    col = _check_index(col, output_size(width, kw, stride, padding), "col")
+    top = row * stride - pad_amounts(height, kh, stride, padding)[0]
+    left = col * stride - pad_amounts(width, kw, stride, padding)[0]
+    return ReceptiveField(top, left, top + kh - 1, left + kw - 1)
+
+
+def depthwise_window(
+    image, depthwise_kernel, row, col, *, stride=1, padding="valid"
+) -> DepthwiseWindow:
+    """The patches, kernels, products and sums behind depthwise output pixel (row, col).
+
+    ``sums[c*M + m] = Σ_ij patch_c[i, j] * depthwise_kernel[i, j, c, m]``, which is
+    ``depthwise_conv2d(image, depthwise_kernel, ...)[row, col, c*M + m]``.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W, Cin) or (H, W)
+    depthwise_kernel : array_like, shape (kh, kw, Cin, M) or (kh, kw, Cin)
+    row, col : int
+        Output position.
+    stride : int, optional
+    padding : {'valid', 'same'}, optional
+
+    Returns
+    -------
+    DepthwiseWindow
+        In the image's floating dtype (float64 for integer images), like the convolution.
+
+    Raises
+    ------
+    ValueError
+        If ``row`` or ``col`` is outside the output, or the arrays do not fit together.
+    """
+    x = _as_image(image)
+    d = _as_depthwise_kernel(depthwise_kernel, "depthwise_kernel", x.dtype)
+    kh, kw, cin, m = d.shape
+    _check_channels(cin, x.shape[2], "depthwise_kernel")
+    h, w = x.shape[:2]
+    if check_padding(padding) == "valid" and (kh > h or kw > w):
+        raise ValueError(
+            f"depthwise_kernel is {kh} × {kw} but the image is only {h} × {w}: with "
+            "padding='valid' there is no position where it fits."
+        )
+    field = receptive_field(row, col, (kh, kw), stride=stride, padding=padding, height=h, width=w)
+    ys = np.arange(field.top, field.bottom + 1)
+    xs = np.arange(field.left, field.right + 1)
+    inside = ((ys >= 0) & (ys < h))[:, None] & ((xs >= 0) & (xs < w))[None, :]
+    patch = np.zeros((cin, kh, kw), dtype=x.dtype)
+    ii, jj = np.nonzero(inside)
+    patch[:, ii, jj] = x[ys[ii], xs[jj], :].T
+    patches = np.repeat(patch, m, axis=0)  # channel c*M + m sees input channel c
+    kernels = d.reshape(kh, kw, cin * m).transpose(2, 0, 1)
+    products = patches * kernels
+    return DepthwiseWindow(
+        row=int(row),
+        col=int(col),
+        field=field,
+        patches=patches,
+        padding_mask=~inside,
+        kernels=kernels,
+        products=products,
+        sums=products.sum(axis=(1, 2)),
+        multiplier=m,
+    )
+
+
+def pointwise_window(depthwise_output, pointwise_kernel, row, col) -> PointwiseWindow:
+    """The values, weights, products and sums behind pointwise output pixel (row, col).
+
+    ``sums[o] = Σ_n depthwise_output[row, col, n] * pointwise_kernel[n, o]``, which is
+    ``pointwise_conv2d(depthwise_output, pointwise_kernel)[row, col, o]``.
+
+    Parameters
+    ----------
+    depthwise_output : array_like, shape (H', W', Cin * M) or (H', W')
+    pointwise_kernel : array_like, shape (Cin * M, Cout) or (1, 1, Cin * M, Cout)
+    row, col : int
+        The pixel, ``0 <= row < H'`` and ``0 <= col < W'``.
+
+    Returns
+    -------
+    PointwiseWindow
+        In the depthwise output's floating dtype.
+
+    Raises
+    ------
+    ValueError
+        If ``row`` or ``col`` is outside the image, or the arrays do not fit together.
+    """
+    x = _as_image(depthwise_output, "depthwise_output")
+    p = _pointwise_matrix(pointwise_kernel, "pointwise_kernel", x.dtype)
+    _check_channels(p.shape[0], x.shape[2], "pointwise_kernel")
+    row = _check_index(row, x.shape[0], "row")
+    col = _check_index(col, x.shape[1], "col")
+    values = x[row, col, :].copy()
+    products = values[:, None] * p
+    return PointwiseWindow(row, col, values, p, products, products.sum(axis=0))

@@ -1,0 +1,431 @@
+"""Step 4 of the depthwise page: every multiplication behind one output pixel.
+
+The student picks an output position (sliders, arrow buttons, a click on an output heatmap,
+or "play" in reading order). The same position is marked everywhere: the receptive field on
+each input channel, the pixel on the depthwise and pointwise outputs. Below, the depthwise
+dot products (patch ⊙ kernel = products, Σ) and the pointwise ones (values · weights, Σ),
+each next to the value read from the real output so the two can be compared.
+
+The position lives in ``st.session_state["dw_row"]`` / ``["dw_col"]`` (the sliders' keys) and
+in ``["dw_pixel"]``, which survives the steps (and the playing) where the sliders are not drawn.
+Playing is a fragment that reruns itself every 0.3-1.5 s (no sleeping, so no session waits for
+another), advances one position per tick and stops after the last one.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+
+import numpy as np
+import streamlit as st
+
+from sepconv_core import display
+from sepconv_core.window import depthwise_window, pointwise_window, receptive_field
+from ui import share
+from ui.figures import Marks, colourbar_note, heatmap_figure, mosaic_figure, with_click_layer
+from ui.text import fmt_int
+
+ROW, COL, PIXEL, PLAY, SPEED = "dw_row", "dw_col", "dw_pixel", "dw_play", "dw_speed"
+SPEEDS = {"slow": 1.5, "medium": 0.8, "fast": 0.3}  # seconds per position
+CHANNELS_AT_ONCE = 6  # depthwise channels shown in detail
+OUTPUTS_AT_ONCE = 8  # pointwise outputs shown in detail
+_ROUND, _TICK = "_dw_play_round", "_dw_play_tick"  # see _play_key; time of the last step
+
+
+def _play_key() -> str:
+    """The Play toggle's key, new after every finished round.
+
+    A timer tick sent just before the round ended still says "playing"; arriving after the
+    end, it would switch a toggle with the same key back on. A new key leaves it nothing to
+    switch."""
+    return f"{PLAY}_{st.session_state.get(_ROUND, 0)}"
+
+
+def position() -> tuple[int, int]:
+    """The chosen output position (0, 0 until step 4 sets one); for marks on other steps."""
+    return st.session_state.get(PIXEL, (0, 0))
+
+
+def linked_marks(image_shape, kernel_size, stride, padding, output_shape, *, inputs=True):
+    """Step 4's position for another step's figures: ``(box, dot)`` marks.
+
+    ``box`` outlines on an input channel what the output pixel sees, ``dot`` outlines the pixel
+    on an output; a caption says where they come from (and mentions the inputs when the step
+    shows them). ``(None, None)`` until the student has chosen a position in step 4.
+    """
+    if PIXEL not in st.session_state:
+        return None, None
+    (h, w), (out_h, out_w) = image_shape, output_shape
+    r, c = min(position()[0], out_h - 1), min(position()[1], out_w - 1)
+    f = receptive_field(r, c, kernel_size, stride=stride, padding=padding, height=h, width=w)
+    patch = f"{f.bottom - f.top + 1}×{f.right - f.left + 1}"
+    st.caption(
+        f"Outlined: output pixel ({r}, {c}), chosen in step 4"
+        + (f", and on each input the {patch} patch it sees." if inputs else ".")
+    )
+    return Marks(box=(f.top, f.left, f.bottom, f.right)), Marks(pixel=(r, c))
+
+
+def _set(row: int, col: int) -> None:
+    st.session_state[PIXEL] = (row, col)
+    st.session_state[ROW], st.session_state[COL] = row, col
+
+
+def _current(out_h: int, out_w: int, playing: bool) -> tuple[int, int]:
+    """This run's position, inside the current output (settings may have shrunk it).
+
+    While playing the sliders are not drawn and ``PIXEL`` alone holds the position: a timer
+    tick sent while a run is still drawing carries the sliders' previous values, which would
+    otherwise pull the position back. Otherwise the sliders' keys win (a slider, an arrow, a
+    click, or a shared link wrote them).
+    """
+    ss = st.session_state
+    if playing or ss.get(ROW) is None or ss.get(COL) is None:
+        r, c = position()
+    else:
+        r, c = ss[ROW], ss[COL]
+    return min(max(int(r), 0), out_h - 1), min(max(int(c), 0), out_w - 1)
+
+
+def _move(dr: int, dc: int, out_h: int, out_w: int) -> None:
+    r, c = _current(out_h, out_w, playing=False)
+    _set(min(max(r + dr, 0), out_h - 1), min(max(c + dc, 0), out_w - 1))
+
+
+def _start_or_stop(out_h: int, out_w: int) -> None:
+    """Play from the start when pressed at the last position; the first step waits a tick."""
+    if st.session_state.get(_play_key()):
+        r, c = _current(out_h, out_w, playing=False)
+        _set(*((0, 0) if (r, c) == (out_h - 1, out_w - 1) else (r, c)))
+        st.session_state[_TICK] = time.monotonic()
+
+
+def _on_click(chart_key: str, to_position) -> None:
+    """A click on an output heatmap moves the position to the clicked pixel (playing or not)."""
+    points = st.session_state[chart_key].selection.get("points") or []
+    for point in points:
+        try:
+            found = to_position(int(round(point["y"])), int(round(point["x"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+        if found is not None:
+            _set(*found)
+            return
+
+
+def _advance(row: int, col: int, out_h: int, out_w: int, interval: float) -> tuple[int, int]:
+    """One step in reading order per ``interval``; after the last pixel, stop playing."""
+    now = time.monotonic()
+    if now - st.session_state.get(_TICK, 0.0) < 0.8 * interval:
+        return row, col  # a rerun for another reason (a click): do not skip ahead
+    st.session_state[_TICK] = now
+    index = row * out_w + col + 1
+    if index < out_h * out_w:
+        return divmod(index, out_w)
+    st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1
+    st.rerun(scope="app")  # a full run draws a new toggle, off, and ends the timer
+
+
+def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) -> None:
+    """Draw step 4: controls, the linked view, and the two dot products at one position."""
+    depthwise, pointwise = stages["depthwise"], stages["pointwise"]
+    out_h, out_w = depthwise.shape[:2]
+    k, cin, m = dk.shape[0], dk.shape[2], dk.shape[3]
+    n = cin * m
+    st.markdown(
+        f"Pick one output pixel and see every multiplication behind it. The depthwise stage lays "
+        f"each channel's {k}×{k} kernel on a {k}×{k} patch of its input channel, multiplies cell "
+        f"by cell and adds up: that sum **is** the depthwise output there. The pointwise stage "
+        f"then multiplies the {n} depthwise values at that pixel by each output's {n} weights "
+        "and adds up again. Click a pixel on either output to move there."
+    )
+    c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+    playing = c1.toggle(
+        "Play",
+        key=_play_key(),
+        on_change=_start_or_stop,
+        args=(out_h, out_w),
+        help="Walk over every output position in reading order; it stops after the last one.",
+    )
+    speed = c2.select_slider("Speed", list(SPEEDS), value="medium", key=SPEED)
+    interval = SPEEDS[speed]
+
+    @st.fragment(run_every=interval if playing else None)
+    def body():
+        row, col = _current(out_h, out_w, playing)
+        if playing:
+            row, col = _advance(row, col, out_h, out_w, interval)
+            st.session_state[PIXEL] = (row, col)
+            done = row * out_w + col + 1
+            st.progress(
+                done / (out_h * out_w),
+                text=f"Output row {row}, column {col}: position {done} of {out_h * out_w}",
+            )
+        else:
+            _set(row, col)  # before the sliders exist, so they start there
+            _controls(out_h, out_w)
+        _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding, tiny, shared)
+        if not playing:
+            # A fragment rerun skips app.py, so the link follows the position from here.
+            share.sync_url()
+
+    body()
+
+
+def _controls(out_h: int, out_w: int) -> None:
+    a, b, c = st.columns([3, 3, 2], vertical_alignment="bottom")
+    for box, key, label, size in ((a, ROW, "Output row", out_h), (b, COL, "Output column", out_w)):
+        if size > 1:
+            box.slider(label, 0, size - 1, key=key)
+        else:
+            box.caption(f"{label}: 0 (the output is 1 pixel {'tall' if key == ROW else 'wide'}).")
+    arrows = c.columns(4)
+    r, col = st.session_state[ROW], st.session_state[COL]
+    for box, label, name, (dr, dc), stop in zip(
+        arrows,
+        ("←", "↑", "↓", "→"),
+        ("left", "up", "down", "right"),
+        ((0, -1), (-1, 0), (1, 0), (0, 1)),
+        (col == 0, r == 0, r == out_h - 1, col == out_w - 1),
+        strict=True,
+    ):
+        box.button(
+            label,
+            key=f"dw4_{name}",
+            disabled=stop,
+            on_click=_move,
+            args=(dr, dc, out_h, out_w),
+            help="Move the output position by one pixel.",
+        )
+
+
+def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding, tiny, shared):
+    out_h, out_w, n = depthwise.shape
+    k, cin, m = dk.shape[0], dk.shape[2], dk.shape[3]
+    cout = pk.shape[1]
+    # float64 for the explanation; the outputs shown beside it are the page's float32 ones
+    dw = depthwise_window(image.astype(np.float64), dk, row, col, stride=stride, padding=padding)
+    pw = pointwise_window(depthwise, pk, row, col)
+    f = dw.field
+    outside = int(dw.padding_mask.sum())
+    st.markdown(
+        f"Output pixel **({row}, {col})** of {out_h}×{out_w} sees input rows {f.top}…{f.bottom} "
+        f"and columns {f.left}…{f.right} (stride {stride}: the patch moves {stride} pixel"
+        f"{'s' if stride > 1 else ''} per output)"
+        + (f"; **{outside}** of its {k * k} cells are padding zeros." if outside else ".")
+        + f"  \nMultiplications for this one pixel: depthwise {k}·{k} = {k * k} per channel × "
+        f"{n} channels = **{fmt_int(k * k * n)}**; pointwise {n} per output × {cout} outputs = "
+        f"**{fmt_int(n * cout)}**; **{fmt_int(k * k * n + n * cout)}** in all, against "
+        f"{k}·{k}·{cin}·{cout} = {fmt_int(k * k * cin * cout)} for a normal convolution."
+    )
+
+    # Linked view: the receptive field on every input channel, the pixel on the outputs.
+    names = ["red", "green", "blue"] if cin == 3 else [f"channel {c}" for c in range(cin)]
+    box = Marks(box=(f.top, f.left, f.bottom, f.right))
+    cols = st.columns(cin)
+    for c in range(cin):
+        cols[c].plotly_chart(
+            heatmap_figure(
+                image[:, :, c],
+                title=f"input {names[c]}",
+                signed=False,
+                zrange=(0, 1),
+                annotate=False,  # the numbers under the rectangle are in the patches below
+                height=330,
+                showscale=False,
+                marks=box,
+            ),
+            key=f"dw4_in_{c}",
+        )
+    o_first = _group_start("dw4_outputs", cout, OUTPUTS_AT_ONCE)
+    dot = Marks(pixel=(row, col))
+    tile_cols = min(n, 4)
+    a, b = st.columns([2, 1])
+    tiles, from_mosaic = _mosaic_position(out_h, out_w, n, tile_cols)
+    _clickable(
+        a,
+        mosaic_figure(
+            depthwise,
+            title="depthwise output",
+            shared=shared,
+            cols=tile_cols,
+            labels=[f"channel {i}" for i in range(n)],
+            height=330,
+            marks=dot,
+        ),
+        "dw4_pick_dw",
+        tiles,
+        from_mosaic,
+    )
+    _clickable(
+        b,
+        heatmap_figure(
+            pointwise[:, :, o_first],
+            title=f"pointwise output {o_first}",
+            annotate=tiny and max(out_h, out_w) <= 12,
+            digits=2,
+            height=330,
+            showscale=False,
+            marks=dot,
+        ),
+        "dw4_pick_pw",
+        (out_h, out_w),
+        _plane_position(out_h, out_w),
+    )
+    st.caption(
+        f"The outlined rectangle on each input channel is what output pixel ({row}, {col}) "
+        + ("sees; grey around an input is 'same' padding (zeros). " if outside else "sees. ")
+        + colourbar_note(True, shared)
+    )
+
+    st.subheader("Depthwise: patch ⊙ kernel, then Σ", divider="gray")
+    first = _group_start("dw4_channels", n, CHANNELS_AT_ONCE)
+    _group_slider("Depthwise channels shown", "dw4_channels", n, CHANNELS_AT_ONCE)
+    for i in range(first, min(first + CHANNELS_AT_ONCE, n)):
+        c, mi = divmod(i, m)
+        p1, p2, p3, p4 = st.columns([2, 2, 2, 2], vertical_alignment="center")
+        p1.plotly_chart(
+            heatmap_figure(
+                dw.patches[i],
+                title=f"patch of {names[c]}",
+                signed=False,
+                zrange=(0, 1),
+                digits=2,
+                height=230,
+                showscale=False,
+                marks=Marks(shaded=dw.padding_mask),
+            ),
+            key=f"dw4_patch_{i}",
+        )
+        p2.plotly_chart(
+            heatmap_figure(
+                dw.kernels[i], title=f"⊙ its kernel {mi}", digits=2, height=230, showscale=False
+            ),
+            key=f"dw4_kernel_{i}",
+        )
+        p3.plotly_chart(
+            heatmap_figure(
+                dw.products[i], title="= products", digits=2, height=230, showscale=False
+            ),
+            key=f"dw4_prod_{i}",
+        )
+        value = float(depthwise[row, col, i])
+        agree = bool(np.isclose(dw.sums[i], value, rtol=1e-4, atol=1e-6))
+        p4.markdown(
+            f"**Channel {i}**: Σ of the {k * k} products  \nΣ = **{dw.sums[i]:.4g}**  \n"
+            f"Depthwise output at ({row}, {col}, {i}) = **{value:.4g}**"
+            + ("  \n✓ the same number" if agree else "  \n✗ they differ")
+        )
+    if outside:
+        st.caption("Grey cells in a patch lie in the padding: their value is 0.")
+
+    st.subheader("Pointwise: values · weights, then Σ", divider="gray")
+    _group_slider("Pointwise outputs shown", "dw4_outputs", cout, OUTPUTS_AT_ONCE)
+    last = min(o_first + OUTPUTS_AT_ONCE, cout)
+    outs = slice(o_first, last)
+    q1, q2, q3 = st.columns([1.4, 3, 3])
+    height = 160 + 26 * n
+    q1.plotly_chart(
+        heatmap_figure(
+            pw.values[:, None],
+            title="values",
+            digits=3,
+            height=height,
+            square=False,
+            showscale=False,
+        ),
+        key="dw4_values",
+    )
+    q2.plotly_chart(
+        heatmap_figure(
+            pw.weights[:, outs],
+            title=f"weights, outputs {o_first}–{last - 1}",
+            digits=2,
+            height=height,
+            square=False,
+            showscale=False,
+        ),
+        key="dw4_weights",
+    )
+    q3.plotly_chart(
+        heatmap_figure(
+            pw.products[:, outs],
+            title="products (value × weight)",
+            digits=2,
+            height=height,
+            square=False,
+            showscale=False,
+        ),
+        key="dw4_pw_products",
+    )
+    lines = [
+        f"| output | Σ of the {n} products | pointwise output at ({row}, {col}) |",
+        "| ---: | ---: | ---: |",
+    ]
+    for o in range(o_first, last):
+        lines.append(f"| {o} | {pw.sums[o]:.4g} | {float(pointwise[row, col, o]):.4g} |")
+    st.markdown("\n".join(lines))
+    st.caption(
+        f"Rows are the {n} depthwise channels, columns the outputs: each output's Σ is its "
+        "column of products added up."
+    )
+
+
+def _group_start(key: str, total: int, size: int) -> int:
+    """First index of the group of ``size`` shown in detail, valid for ``total`` items.
+
+    Read before the selector is drawn (the figures above it use it too); a group that no
+    longer exists after a settings change falls back to the first one.
+    """
+    start = st.session_state.get(key, 0)
+    if total <= size or start not in range(0, total, size):
+        start = 0
+        if key in st.session_state:
+            st.session_state[key] = 0
+    return start
+
+
+def _group_slider(label: str, key: str, total: int, size: int) -> None:
+    """A selector of groups of ``size`` (drawn only when there are more items than fit)."""
+    if total > size:
+        st.select_slider(
+            label,
+            list(range(0, total, size)),
+            format_func=lambda s: f"{s}–{min(s + size, total) - 1}",
+            key=key,
+        )
+
+
+def _clickable(where, fig, key: str, grid: tuple[int, int], to_position) -> None:
+    """Draw ``fig`` so that a click on one of its grid cells moves the position there."""
+    if with_click_layer(fig, *grid):
+        fig.update_layout(title_text=f"{fig.layout.title.text} (click a pixel)")
+        on_select = partial(_on_click, key, to_position)
+        where.plotly_chart(fig, key=key, on_select=on_select, selection_mode="points")
+    else:
+        where.plotly_chart(fig, key=key)
+
+
+def _plane_position(out_h: int, out_w: int):
+    def to_position(y: int, x: int):
+        return (y, x) if 0 <= y < out_h and 0 <= x < out_w else None
+
+    return to_position
+
+
+def _mosaic_position(out_h: int, out_w: int, channels: int, cols: int):
+    """Map a mosaic cell back to (row, col) in its tile, with the mosaic's own geometry."""
+    tiles = display.mosaic(np.zeros((out_h, out_w, channels), np.float32), cols=cols)
+    grid = tiles.values.shape
+
+    def to_position(y: int, x: int):
+        if not (0 <= y < tiles.values.shape[0] and 0 <= x < tiles.values.shape[1]):
+            return None
+        channel = tiles.channel_at(y, x)
+        if channel is None:
+            return None
+        ty, tx = tiles.tile_origin(channel)
+        return y - ty, x - tx
+
+    return grid, to_position
