@@ -11,8 +11,15 @@ from ui.state import chosen_image
 from ui.text import fmt_int, fmt_shape
 from ui.training import shipped_kernels
 from ui.widgets import colour_mode
+from ui.window import inside_one_pixel, linked_marks
 
-STEPS = ["0 · Input", "1 · Depthwise", "2 · Pointwise", "3 · Same as a normal convolution?"]
+STEPS = [
+    "0 · Input",
+    "1 · Depthwise",
+    "2 · Pointwise",
+    "3 · Same as a normal convolution?",
+    "4 · Inside one output pixel",
+]
 TINY = 12  # the classic example's input side
 # Numbers in one output (H'·W'·Cout): 16 MB of float32, so thirty students at the largest
 # working size cannot exhaust a shared server. 16 output channels still fit at 512×512.
@@ -129,12 +136,12 @@ parts = [
     f"1×1×{cin * multiplier}×{cout}",
     f"{fmt_shape(pwc.output_shape)}",
 ]
-upto = {0: 0, 1: 2, 2: 4, 3: 4}[i]
+upto = {0: 0, 1: 2, 2: 4, 3: 4, 4: 4}[i]
 # Tensors not reached yet show as "?" (the kernels are settings): predict them, then step on.
 shown = " → ".join(
     f"**{p}**" if j <= upto else ("?" if j % 2 == 0 else p) for j, p in enumerate(parts)
 )
-spent = {0: 0, 1: dwc.multiplications, 2: cost.multiplications, 3: cost.multiplications}[i]
+spent = {0: 0, 1: dwc.multiplications}.get(i, cost.multiplications)
 st.markdown(f"Shapes: {shown}  \nMultiplications so far: **{fmt_int(spent)}**")
 
 if i == 0:
@@ -201,6 +208,7 @@ elif i == 1:
         "channel c and its kernel m (TensorFlow's order)."
     )
     d = stages["depthwise"]
+    box, dot = linked_marks((h, w), k, stride, padding, d.shape[:2])
     if cin * multiplier <= 12:
         for c in range(cin):
             for m in range(multiplier):
@@ -214,6 +222,7 @@ elif i == 1:
                         zrange=(0, 1),
                         annotate=tiny,
                         height=260,
+                        marks=box,
                     ),
                     key=f"dw1_in_{n}",
                 )
@@ -227,6 +236,7 @@ elif i == 1:
                         title=f"depthwise output {n}",
                         height=260,
                         annotate=max(d.shape[:2]) <= 16,
+                        marks=dot,
                     ),
                     key=f"dw1_out_{n}",
                 )
@@ -237,7 +247,8 @@ elif i == 1:
             key="dw1_kernels",
         )
         b.plotly_chart(
-            mosaic_figure(d, title="depthwise outputs", shared=shared), key="dw1_outputs"
+            mosaic_figure(d, title="depthwise outputs", shared=shared, marks=dot),
+            key="dw1_outputs",
         )
     st.caption(colourbar_note(True, shared))
 
@@ -263,12 +274,14 @@ elif i == 2:
         ),
         key="dw2_weights",
     )
+    _, dot = linked_marks((h, w), k, stride, padding, p.shape[:2], inputs=False)
     st.plotly_chart(
-        mosaic_figure(p, title=f"all {cout} output channels", shared=shared), key="dw2_outputs"
+        mosaic_figure(p, title=f"all {cout} output channels", shared=shared, marks=dot),
+        key="dw2_outputs",
     )
     st.caption(colourbar_note(True, shared))
 
-else:
+elif i == 3:
     free = kernels.random_weights((k, k, cin, cout), seed=int(seed) + 1)
     comp = normal_comparison(image_key, image, dk, pk, free, stride, padding)
     ek = comp["equivalent_kernel"]
@@ -328,6 +341,11 @@ else:
             labels=slice_labels,
         ),
         key="dw3_free_k",
+    )
+
+else:
+    inside_one_pixel(
+        image, dk, pk, stages, stride=stride, padding=padding, tiny=tiny, shared=shared
     )
 
 b1, _, b2 = st.columns([1, 4, 1])

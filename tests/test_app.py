@@ -256,3 +256,54 @@ def test_cost_quiz_hides_the_table_until_answered():
     assert "53,952" not in _text(at)
     at.button(key="cost_q_sep_show").click().run()
     assert "53,952" in _text(at)
+
+
+def test_depthwise_step_4_sums_are_the_outputs_at_the_chosen_pixel():
+    """Step 4, tiny input, 'same' padding, stride 2, output pixel (3, 5): every Σ on the page
+    equals the output value printed beside it, and both equal the naive loops' value there
+    (tests/naive.py, from the same tiny input and seeded weights). Playing hides the sliders
+    and shows the position; stopping brings them back at that position."""
+    import re
+
+    from naive import naive_depthwise, naive_pointwise
+
+    from sepconv_core import kernels
+    from sepconv_core.image import center_square, resize_to
+
+    at = _app("app_pages/depthwise.py")
+    at.radio(key="dw_padding").set_value("same")
+    at.slider(key="dw_stride").set_value(2)
+    at.radio(key="dw_step").set_value("4 · Inside one output pixel").run()
+    at.slider(key="dw_row").set_value(3)
+    at.slider(key="dw_col").set_value(5).run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _text(at)
+    assert "Output pixel **(3, 5)** of 6×6 sees input rows 5…9 and columns 9…13" in text
+    assert "**75**" in text and "**768**" in text  # 5·5·3 depthwise, 3·256 pointwise
+
+    image = resize_to(center_square(at.session_state["chosen_image"].image), 12)
+    dk = kernels.channel_kernels("sobel", 5, 3, 1, seed=0)
+    pk = kernels.pointwise_weights(3, 256, seed=0)
+    depthwise = naive_depthwise(image, dk, 2, "same")
+    expected_dw = depthwise[3, 5]
+    expected_pw = naive_pointwise(depthwise, pk)[3, 5]
+
+    number = r"(-?[\d.]+(?:e[-+]\d+)?)"
+    sums = [float(s) for s in re.findall(rf"Σ = \*\*{number}\*\*", text)]
+    shown = re.findall(rf"Depthwise output at \(3, 5, (\d)\) = \*\*{number}\*\*", text)
+    assert len(sums) == len(shown) == 3
+    for (n, value), total in zip(shown, sums, strict=True):
+        assert float(value) == total
+        assert total == pytest.approx(expected_dw[int(n)], rel=1e-3, abs=1e-3)
+    rows = re.findall(rf"^\| (\d+) \| {number} \| {number} \|$", text, flags=re.M)
+    assert [int(o) for o, _, _ in rows] == list(range(8))
+    for o, total, value in rows:
+        assert float(total) == float(value)
+        assert float(total) == pytest.approx(expected_pw[int(o)], rel=1e-3, abs=1e-3)
+
+    at.toggle(key="dw_play_0").set_value(True).run()
+    assert not at.exception
+    assert "dw_row" not in [s.key for s in at.slider]
+    assert any("position 24 of 36" in p.proto.text for p in at.get("progress"))
+    at.toggle(key="dw_play_0").set_value(False).run()
+    assert (at.slider(key="dw_row").value, at.slider(key="dw_col").value) == (3, 5)

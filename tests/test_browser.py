@@ -118,7 +118,9 @@ def test_link_opens_the_cost_page_with_its_numbers(page, app_url):
     page.goto(f"{app_url}/cost?cost_cout=64&cost_k=3")
     page.get_by_text("Per stage").wait_for()
     settle(page)
-    page.locator("[data-testid=stMetricValue]").first.wait_for()
+    # The numbers arrive with the run that applied the link; wait for them (fails on timeout).
+    page.locator("[data-testid=stMetricValue]").filter(has_text="172,800").wait_for()
+    settle(page)
     shot(page, "link-cost")
     metrics = page.locator("[data-testid=stMetricValue]").all_inner_texts()
     assert "172,800" in metrics and "21,900" in metrics
@@ -155,4 +157,44 @@ def test_teacher_mode_from_the_link(page, app_url):
     assert page.locator("[data-testid=stFileUploader]").count() == 1
     assert paragraph.evaluate(font_size) < large
     assert "teacher" not in page.url
+    assert page.locator("[data-testid=stException]").count() == 0
+
+
+def _click_cell(page, key: str, row: int, col: int, rows: int, cols: int) -> None:
+    """Click the centre of cell (row, col) of the rows × cols grid drawn in chart ``key``."""
+    plot = page.locator(f".st-key-{key} .nsewdrag").first
+    plot.scroll_into_view_if_needed()
+    box = plot.bounding_box()
+    x = box["x"] + (col + 0.5) / cols * box["width"]
+    y = box["y"] + (row + 0.5) / rows * box["height"]
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)
+    settle(page)
+
+
+def test_clicking_an_output_pixel_in_step_4_moves_the_position(page, app_url):
+    """Step 4 at the defaults (tiny 12×12, k = 5, 'valid': 8×8 outputs). A click on cell (5, 2)
+    of the pointwise output sets the row and column sliders to 5 and 2; a click on cell (3, 6)
+    of depthwise channel 1 (the middle tile of three 8×8 tiles with a blank column between
+    them, 26 columns in all) sets them to 3 and 6."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{app_url}/depthwise")
+    page.wait_for_selector("h1")
+    settle(page)
+    page.get_by_text("4 · Inside one output pixel").click()
+    settle(page)
+    row = page.get_by_role("slider", name="Output row")
+    col = page.get_by_role("slider", name="Output column")
+    expect(row).to_have_value("0")
+    expect(col).to_have_value("0")
+    _click_cell(page, "dw4_pick_pw", 5, 2, 8, 8)
+    expect(row).to_have_value("5")
+    expect(col).to_have_value("2")
+    _click_cell(page, "dw4_pick_dw", 3, 9 + 6, 8, 26)
+    expect(row).to_have_value("3")
+    expect(col).to_have_value("6")
+    assert page.get_by_text("Output pixel (3, 6) of 8×8").count() == 1
+    shot(page, "depthwise-step4-clicked")
     assert page.locator("[data-testid=stException]").count() == 0

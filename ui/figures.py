@@ -8,6 +8,14 @@ when they fit); large ones are sent as compressed PNG images.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import wraps
+
 import numpy as np
 import plotly.colors as pc
 import plotly.express as px
@@ -24,6 +32,61 @@ MAX_HOVER_VALUES = 40_000
 MAX_ANNOTATED_SIDE = 16
 # Mosaics are shrunk (by whole-pixel striding) so their longest side stays below this.
 MAX_MOSAIC_SIDE = 1400
+# Finished figures kept for every session (see ``_shared``).
+FIGURE_CACHE_SIZE = 128
+
+_figures: OrderedDict[str, dict] = OrderedDict()
+_figures_lock = threading.Lock()
+
+
+def _feed(h, value) -> bool:
+    """Add ``value`` to the hash ``h``; False for a type we do not know how to hash."""
+    if isinstance(value, np.ndarray):
+        h.update(f"array {value.dtype} {value.shape};".encode())
+        h.update(np.ascontiguousarray(value))
+        return True
+    if isinstance(value, (list, tuple)):
+        h.update(f"{type(value).__name__} {len(value)};".encode())
+        return all(_feed(h, v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        h.update(f"{type(value).__name__};".encode())
+        return all(_feed(h, getattr(value, f.name)) for f in dataclasses.fields(value))
+    if value is None or isinstance(value, (str, int, float, bool, np.generic)):
+        text = f"{type(value).__name__} {value!r}"
+        h.update(f"{len(text)} {text};".encode())
+        return True
+    return False
+
+
+def _shared(build):
+    """Remember finished figures, for every session, in a small LRU.
+
+    Building a Plotly figure is mostly validation (5 to 50 ms, over half a second for a large
+    mosaic), and every rerun redraws every figure on its page, most of them unchanged; a class
+    also shares samples and kernels. So a figure is kept as a plain dict under a hash of the
+    arguments (array contents included), and each caller gets a fresh ``go.Figure`` made from
+    it without validating again (under a millisecond): callers may change their copy.
+    """
+
+    @wraps(build)
+    def cached(*args, **kwargs):
+        h = hashlib.blake2b(build.__name__.encode(), digest_size=20)
+        if not (_feed(h, args) and _feed(h, sorted(kwargs.items()))):
+            return build(*args, **kwargs)
+        key = h.hexdigest()
+        with _figures_lock:
+            spec = _figures.get(key)
+            if spec is not None:
+                _figures.move_to_end(key)
+        if spec is None:
+            spec = build(*args, **kwargs).to_dict()
+            with _figures_lock:
+                _figures[key] = spec
+                while len(_figures) > FIGURE_CACHE_SIZE:
+                    _figures.popitem(last=False)
+        return go.Figure(spec, _validate=False)
+
+    return cached
 
 
 def _layout(
@@ -37,9 +100,10 @@ def _layout(
         if summary:
             heading["subtitle"] = dict(text=summary, font=dict(size=11, color="#555"))
     top = 10 + (30 if title else 0) + (18 if summary else 0)
-    fig.update_layout(title=heading, height=height, margin=dict(l=10, r=10, t=top, b=10))
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    # One update for all of it: each plotly update call costs milliseconds of validation.
+    bare = dict(showticklabels=False, showgrid=False, zeroline=False)
+    margin = dict(l=10, r=10, t=top, b=10)
+    fig.update_layout(title=heading, height=height, margin=margin, xaxis=bare, yaxis=bare)
     return fig
 
 
@@ -48,6 +112,7 @@ def _height_for(shape: tuple[int, int], width: int = 420, *, cap: int = 720) -> 
     return int(min(cap, max(160, width * h / max(w, 1) + 60)))
 
 
+@_shared
 def image_figure(image: np.ndarray, *, title: str | None = None, height: int | None = None):
     """An (H, W, C) image in [0, 1] as a compact PNG-backed figure."""
     img = to_uint8(image)
@@ -58,6 +123,135 @@ def image_figure(image: np.ndarray, *, title: str | None = None, height: int | N
     return _layout(fig, title=title, height=height or _height_for(img.shape[:2]))
 
 
+@dataclass(frozen=True, eq=False)
+class Marks:
+    """What to draw over a plane (or over every tile of a mosaic), in its row/column cells.
+
+    ``pixel`` (row, col) is outlined; ``box`` (top, left, bottom, right), corners inclusive, is
+    outlined too and may reach outside the plane (a receptive field in the padding: a heatmap
+    then widens its axes and shades the padding grey; a mosaic clips it to the tile);
+    ``shaded`` (bool, same shape as the plane) greys cells out, e.g. the padding in a patch.
+    """
+
+    pixel: tuple[int, int] | None = None
+    box: tuple[int, int, int, int] | None = None
+    shaded: np.ndarray | None = None
+
+
+MARK_DARK, MARK_LIGHT = "#111111", "#ffffff"  # a black line with a white core: visible on any scale
+PADDING_GREY = "rgba(150, 150, 150, 0.6)"
+
+
+def _cells_path(rects, origins, scale: float = 1.0) -> str:
+    """One SVG path of rectangles ``(top, left, bottom, right)`` placed at each (y, x) origin."""
+    parts = []
+    for oy, ox in origins:
+        for top, left, bottom, right in rects:
+            x0, x1 = (ox + left - 0.5) / scale, (ox + right + 0.5) / scale
+            y0, y1 = (oy + top - 0.5) / scale, (oy + bottom + 0.5) / scale
+            parts.append(f"M{x0:g},{y0:g}H{x1:g}V{y1:g}H{x0:g}Z")
+    return "".join(parts)
+
+
+def _draw_marks(fig, marks: Marks, shape, origins=((0, 0),), *, clip=False, scale=1.0) -> None:
+    """Outline ``marks.pixel`` and ``marks.box`` and shade ``marks.shaded`` at every origin."""
+    h, w = shape
+    if marks.shaded is not None and np.any(marks.shaded):
+        cells = [(i, j, i, j) for i, j in zip(*np.nonzero(marks.shaded), strict=True)]
+        fig.add_shape(
+            type="path",
+            path=_cells_path(cells, origins, scale),
+            fillcolor=PADDING_GREY,
+            line=dict(color="#666666", width=1, dash="dot"),
+        )
+    rects = []
+    if marks.box is not None:
+        top, left, bottom, right = marks.box
+        if clip:
+            top, left = max(top, 0), max(left, 0)
+            bottom, right = min(bottom, h - 1), min(right, w - 1)
+        if top <= bottom and left <= right:
+            rects.append((top, left, bottom, right))
+    if marks.pixel is not None:
+        rects.append((marks.pixel[0], marks.pixel[1], marks.pixel[0], marks.pixel[1]))
+    if rects:
+        path = _cells_path(rects, origins, scale)
+        for colour, width in ((MARK_DARK, 4), (MARK_LIGHT, 1.5)):
+            fig.add_shape(type="path", path=path, line=dict(color=colour, width=width))
+
+
+def _show_box_padding(fig, box, shape) -> None:
+    """Widen a heatmap's axes to a box that reaches outside it, and shade that margin grey."""
+    (h, w), (top, left, bottom, right) = shape, box
+    y0, y1 = min(top, 0) - 0.5, max(bottom, h - 1) + 0.5
+    x0, x1 = min(left, 0) - 0.5, max(right, w - 1) + 0.5
+    if (y0, y1, x0, x1) == (-0.5, h - 0.5, -0.5, w - 0.5):
+        return
+    fig.add_shape(
+        type="rect", x0=x0, x1=x1, y0=y0, y1=y1, layer="below", line_width=0,
+        fillcolor=PADDING_GREY,
+    )  # fmt: skip
+    fig.update_xaxes(range=[x0, x1], autorange=False)
+    fig.update_yaxes(range=[y1, y0], autorange=False)
+
+
+# Cells of a clickable figure: one invisible marker each (SVG), so keep it to small planes.
+MAX_CLICKABLE_CELLS = 20_000
+
+
+def _decoded(value) -> np.ndarray:
+    """An array of a trace back from Plotly's typed-array form ({dtype, bdata, shape})."""
+    if isinstance(value, dict) and "bdata" in value:
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = [int(n) for n in str(value.get("shape", len(flat))).split(",")]
+        return flat.reshape(shape)
+    return np.asarray(value)
+
+
+def with_click_layer(fig: go.Figure, rows: int, cols: int) -> bool:
+    """Make every cell of a rows × cols grid clickable; return False when it is too large.
+
+    Plotly cannot select heatmap cells, so Streamlit's ``on_select`` never hears a click on
+    one. An invisible marker at each cell centre can be selected: the selection's points then
+    carry the cell's ``x`` (column) and ``y`` (row). The markers take over the hover, so they
+    repeat the heatmap's hover text (and skip its blank cells, the gaps of a mosaic).
+    """
+    if rows * cols > MAX_CLICKABLE_CELLS:
+        return False
+    ys, xs = (a.ravel() for a in np.mgrid[0:rows, 0:cols])
+    keep = np.ones(rows * cols, dtype=bool)
+    hover = dict(hovertemplate="row %{y}, column %{x}<extra></extra>")
+    base = fig.data[0] if fig.data else None
+    if isinstance(base, go.Heatmap) and _decoded(base.z).shape == (rows, cols):
+        z = _decoded(base.z).astype(np.float64).ravel()
+        keep = np.isfinite(z)
+        template = base.hovertemplate
+        if base.customdata is None:
+            extra, template = z[:, None], template.replace("%{z", "%{customdata[0]")
+        else:
+            extra = _decoded(base.customdata).reshape(rows * cols, -1)
+        hover = dict(customdata=extra[keep], hovertemplate=template)
+    fig.add_trace(
+        go.Scatter(
+            x=xs[keep],
+            y=ys[keep],
+            mode="markers",
+            marker=dict(size=8, opacity=0),
+            selected=dict(marker=dict(opacity=0)),
+            unselected=dict(marker=dict(opacity=0)),
+            showlegend=False,
+            **hover,
+        )
+    )
+    # Markers would widen the autorange by their radius: pin the axes to the grid's cells.
+    if fig.layout.xaxis.range is None:
+        fig.update_xaxes(range=[-0.5, cols - 0.5], autorange=False)
+    if fig.layout.yaxis.range is None:
+        fig.update_yaxes(range=[rows - 0.5, -0.5], autorange=False)
+    return True
+
+
+@_shared
 def heatmap_figure(
     plane: np.ndarray,
     *,
@@ -70,19 +264,30 @@ def heatmap_figure(
     digits: int = 3,
     square: bool = True,
     showscale: bool = True,
+    marks: Marks | None = None,
 ):
     """A 2-D array as a heatmap with its values on hover (and in the cells when small).
 
     ``square`` keeps cells square (images, kernels); a weight matrix may stretch instead.
+    ``marks`` outlines a pixel and/or a rectangle and shades cells (see :class:`Marks`).
     """
     plane = np.asarray(plane, dtype=np.float32)
     if plane.size > MAX_HOVER_VALUES:
-        return mosaic_figure(plane[:, :, None], title=title, signed=signed, shared=True)
+        return mosaic_figure(
+            plane[:, :, None], title=title, signed=signed, shared=True, marks=marks
+        )
     if zrange is None:
         lo, hi = display.colour_range(plane, signed=signed, shared=True)
         zrange = (float(lo[0]), float(hi[0]))
     if annotate is None:
         annotate = max(plane.shape) <= MAX_ANNOTATED_SIDE
+    if square:
+        axes = dict(
+            yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain"),
+            xaxis=dict(constrain="domain"),
+        )
+    else:
+        axes = dict(yaxis=dict(autorange="reversed"))
     fig = go.Figure(
         go.Heatmap(
             z=plane,
@@ -93,13 +298,13 @@ def heatmap_figure(
             hovertemplate=f"row %{{y}}, column %{{x}}<br>{value_label} %{{z:.4f}}<extra></extra>",
             colorbar=dict(thickness=12),
             showscale=showscale,
-        )
+        ),
+        layout=axes,  # in the constructor: far cheaper than update_xaxes/update_yaxes after
     )
-    if square:
-        fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain")
-        fig.update_xaxes(constrain="domain")
-    else:
-        fig.update_yaxes(autorange="reversed")
+    if marks is not None:
+        _draw_marks(fig, marks, plane.shape)
+        if marks.box is not None:
+            _show_box_padding(fig, marks.box, plane.shape)
     return _layout(
         fig, title=title, height=height or _height_for(plane.shape), summary=display.summary(plane)
     )
@@ -124,6 +329,7 @@ def _colourise(values01: np.ndarray, scale: str) -> np.ndarray:
     return rgb
 
 
+@_shared
 def mosaic_figure(
     stack: np.ndarray,
     *,
@@ -133,12 +339,14 @@ def mosaic_figure(
     labels: list[str] | None = None,
     cols: int | None = None,
     height: int | None = None,
+    marks: Marks | None = None,
 ):
     """Every channel of ``stack`` (H, W, N) in ONE figure, as tiles of a mosaic.
 
     With ``shared`` one colour range serves all channels (comparable brightness); otherwise each
     channel is stretched over the whole scale. Small mosaics are heatmaps whose hover names the
-    channel and its value; large ones are a PNG image.
+    channel and its value; large ones are a PNG image. ``marks`` are drawn on every tile, a box
+    clipped to the tile (see :class:`Marks`).
     """
     stack = display.as_stack(np.asarray(stack, dtype=np.float32))
     n = stack.shape[2]
@@ -179,17 +387,26 @@ def mosaic_figure(
             if values.size <= MAX_HOVER_VALUES
             else max(1, int(np.ceil(max(values.shape) / MAX_MOSAIC_SIDE)))
         )
+        notes = []
         for k in range(n):
             y, x = tiles.tile_origin(k)
-            fig.add_annotation(
-                x=x / step - 0.5,
-                y=y / step - 0.5,
-                text=labels[k],
-                showarrow=False,
-                xanchor="left",
-                yanchor="bottom",
-                font=dict(size=10),
+            notes.append(
+                dict(
+                    x=x / step - 0.5,
+                    y=y / step - 0.5,
+                    text=labels[k],
+                    showarrow=False,
+                    xanchor="left",
+                    yanchor="bottom",
+                    font=dict(size=10),
+                )
             )
+        fig.update_layout(annotations=notes)  # one call: add_annotation costs ~5 ms each
+    if marks is not None:
+        big = values.size > MAX_HOVER_VALUES
+        step = int(np.ceil(max(values.shape) / MAX_MOSAIC_SIDE)) if big else 1
+        origins = [tiles.tile_origin(k) for k in range(n)]
+        _draw_marks(fig, marks, tiles.tile_shape, origins, clip=True, scale=step)
     top = (40 if title else 10) + 18  # room for the title and the summary line
     fig = _layout(
         fig,
@@ -213,6 +430,7 @@ def colourbar_note(signed: bool, shared: bool) -> str:
     return f"Colours: {core}; {rng}."
 
 
+@_shared
 def shape_diagram(stages: list[tuple[str, tuple[int, int, int], str]], *, height: int = 300):
     """Tensors and kernels as oblique boxes, left to right: ``(caption, (h, w, c), kind)``.
 
