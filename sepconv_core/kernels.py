@@ -20,19 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# ----------------------------------------------------------------------------- checks
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    """Return ``value`` as an int >= minimum, or raise ``ValueError`` naming ``name``."""
-    try:
-        ok = not isinstance(value, bool) and int(value) == value and value >= minimum
-    except (TypeError, ValueError, OverflowError):
-        ok = False
-    if not ok:
-        raise ValueError(f"{name} must be a whole number of at least {minimum}, got {value!r}.")
-    return int(value)
-
+from ._checks import whole as _check_int
 
 # ------------------------------------------------------------------------ 1-D factors
 

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from . import kernels
+from ._checks import whole as _whole
 from ._padding import check_padding, output_size, pad_amounts
 from .conv import conv2d, correlate2d, depthwise_conv2d, pointwise_conv2d
 from .image import LUMA_WEIGHTS
@@ -61,17 +62,6 @@ OPTIMIZERS = ("adam", "sgd")
 LEARNED_KERNELS_PATH = Path(__file__).resolve().parent.parent / "assets" / "learned_kernels.npz"
 
 # --------------------------------------------------------------------------- checks
-
-
-def _whole(value, name: str, minimum: int) -> int:
-    """``value`` as an int >= ``minimum``, or a ``ValueError`` naming ``name``."""
-    try:
-        ok = not isinstance(value, bool) and int(value) == value and value >= minimum
-    except (TypeError, ValueError, OverflowError):
-        ok = False
-    if not ok:
-        raise ValueError(f"{name} must be a whole number of at least {minimum}, got {value!r}.")
-    return int(value)
 
 
 def _positive(value, name: str) -> float:
