@@ -16,6 +16,9 @@ from sepconv_core.image import to_grayscale
 from sepconv_core.timing import median_seconds
 
 CACHE = dict(max_entries=48, ttl=3600, show_spinner=False)
+# The depthwise page's outputs reach ~30 MB per entry (512×512, 16 outputs; the page caps
+# H'·W'·Cout): fewer of them, so the worst case stays near 0.5 GB for the whole server.
+HEAVY = dict(max_entries=8, ttl=1800, show_spinner=False)
 
 
 @st.cache_data(**CACHE)
@@ -62,7 +65,7 @@ def tiny_input(image_key: str, _image: np.ndarray, side: int) -> np.ndarray:
     return resize_to(center_square(_image), side)
 
 
-@st.cache_data(**CACHE)
+@st.cache_data(**HEAVY)
 def separable_stages(
     image_key: str,
     _image: np.ndarray,
@@ -79,7 +82,7 @@ def separable_stages(
     return {"depthwise": d, "pointwise": p}
 
 
-@st.cache_data(**CACHE)
+@st.cache_data(**HEAVY)
 def normal_comparison(
     image_key: str,
     _image: np.ndarray,
