@@ -8,6 +8,7 @@ and cached under a string key, so large arrays are never hashed by Streamlit.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,9 +63,17 @@ def _working(key: str, _source: np.ndarray, size: int) -> np.ndarray:
     return resize_to(_source.astype(np.float32) / 255.0, size)
 
 
+def _display_name(name: str) -> str:
+    """The file name as sentences and figure titles show it: no folders, at most 60 characters,
+    and nothing that markdown or Plotly's HTML-like titles would read as markup."""
+    name = re.sub(r"[^\w .()+-]", "-", re.split(r"[/\\]", name)[-1]).strip() or "upload"
+    return name if len(name) <= 60 else name[:59] + "…"
+
+
 def _read_upload(uploaded) -> None:
     """Decode a new upload into session state, or record why it cannot be used."""
     data = uploaded.getvalue()
+    name = _display_name(uploaded.name)
     digest = hashlib.sha256(data).hexdigest()
     if digest == st.session_state.get("upload_seen"):
         return
@@ -72,10 +81,10 @@ def _read_upload(uploaded) -> None:
     try:
         pixels = _upload_uint8(digest, data)
     except ImageLoadError as err:
-        st.session_state["upload_error"] = f"“{uploaded.name}” was not loaded: {err}"
+        st.session_state["upload_error"] = f"“{name}” was not loaded: {err}"
         return
     st.session_state.pop("upload_error", None)
-    st.session_state["upload"] = {"digest": digest, "name": uploaded.name, "pixels": pixels}
+    st.session_state["upload"] = {"digest": digest, "name": name, "pixels": pixels}
     st.session_state["image_choice"] = UPLOAD_CHOICE
 
 
