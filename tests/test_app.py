@@ -307,3 +307,12 @@ def test_depthwise_step_4_sums_are_the_outputs_at_the_chosen_pixel():
     assert any("position 24 of 36" in p.proto.text for p in at.get("progress"))
     at.toggle(key="dw_play_0").set_value(False).run()
     assert (at.slider(key="dw_row").value, at.slider(key="dw_col").value) == (3, 5)
+
+
+def test_typed_link_in_kernel_text_is_not_a_link_in_the_error():
+    """The parser quotes the bad token; the error box shows it as text, not as a link."""
+    at = _app("app_pages/spatial.py")
+    at.radio(key="sp_source").set_value("Type your own").run()
+    at.text_area(key="sp_text").set_value("1 [x](https://example.org) 2").run()
+    assert at.error and "](" not in at.error[0].value.replace("\\](", "")
+    assert "https://" not in at.error[0].value

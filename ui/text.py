@@ -11,3 +11,13 @@ def fmt_shape(shape) -> str:
 def fmt_int(n: int) -> str:
     """1228800 -> '1,228,800'."""
     return f"{int(n):,}"
+
+
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|~$"})
+
+
+def plain(text: str) -> str:
+    """``text`` for st.error/st.markdown with nothing read as markup or a link.
+
+    Messages can quote what a student typed (or what a shared link carried)."""
+    return str(text).translate(_MARKDOWN).replace("://", ":\u200b//").replace("www.", "www\u200b.")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from sepconv_core import kernels
 from sepconv_core.parse import KernelParseError, format_kernel, parse_kernel
+from ui.text import plain
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def kernel_picker(prefix: str, *, default_preset: str = "sobel_x") -> KernelChoi
         k = parse_kernel(text)
         st.session_state[good_key] = k
     except KernelParseError as err:
-        st.error(f"{err} The last good kernel is still in use.")
+        st.error(plain(f"{err} The last good kernel is still in use."))
         k = st.session_state.get(good_key, kernels.get_kernel(default_preset))
     return KernelChoice(k, "your kernel", "The kernel you typed.")
 
