@@ -114,14 +114,17 @@ def load_image(
     if not data:
         raise ImageLoadError("The file is empty.")
 
+    # Only the header read needs the warning filter: Pillow checks the pixel count there, and
+    # anything that passes ``max_pixels`` (well under Pillow's own limit) decodes without it,
+    # so uploads arriving together decode in parallel.
     with _WARNINGS_LOCK, warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         img = _open(data, max_pixels)
-        width, height = img.size
-        # Ask the JPEG decoder for a 1/2, 1/4 or 1/8 scale that is still >= the target size.
-        # For other formats draft() does nothing. Must come before load().
-        img.draft(None, _target_size(width, height, max_side))
-        _decode(img)
+    width, height = img.size
+    # Ask the JPEG decoder for a 1/2, 1/4 or 1/8 scale that is still >= the target size.
+    # For other formats draft() does nothing. Must come before load().
+    img.draft(None, _target_size(width, height, max_side))
+    _decode(img)
     _apply_exif_orientation(img)
     img, alpha = _normalise_mode(img)
 
