@@ -5,16 +5,17 @@ one channel), a kernel is ``(kh, kw, Cin, Cout)`` and a depthwise kernel is
 ``(kh, kw, Cin, M)``. Like Keras and PyTorch, "convolution" here means
 cross-correlation: the kernel is not flipped (``flip_kernel`` gives the true one).
 
-Two engines do all the arithmetic, each the fastest plain-numpy shape for its job:
+Two private engines do all the arithmetic, each the fastest plain-numpy shape for
+its job, and both work through the output one cache-sized block of rows at a time,
+zero-padding just the input rows that block needs (TensorFlow's rule, ``_padding``):
 
-* ``_im2col_matmul`` (standard convolution): gather every receptive field into one
-  patch matrix and multiply it by the flattened kernel -- ONE matrix multiply.
-* ``_tap_sum`` (depthwise convolution, single-plane correlation): for each kernel
-  tap, multiply a shifted view of the image by that tap's weights and add it in,
-  in place, over row blocks small enough to stay in cache.
+* ``_im2col_matmul`` (standard convolution): gather the block's receptive fields into
+  a patch matrix and multiply it by the flattened kernel -- one matrix multiply.
+* ``_tap_sum`` (depthwise convolution, plane correlation, and the depthwise half of a
+  separable one): for each kernel tap, multiply a shifted view of the rows by that
+  tap's weights and add it in, in place.
 
-The public functions only validate, pad (zeros, TensorFlow's rule from
-``_padding``) and reshape.
+The public functions validate their arguments and call one of them.
 """
 
 from __future__ import annotations
@@ -35,11 +36,12 @@ __all__ = [
     "separable_conv2d",
 ]
 
-# Elements of one row block in ``_tap_sum``: two float32 blocks of this size
-# (accumulator and scratch) fit comfortably in a 1-2 MiB L2 cache.
-_BLOCK_ELEMENTS = 1 << 16
-# Elements of one block of the patch matrix in ``_im2col_matmul`` (1 MiB in float32).
-_PATCH_ELEMENTS = 1 << 18
+# Elements of one block of output rows in ``_tap_sum`` (1 MiB in float32): the block,
+# its scratch and its padded input rows stay in cache while every tap passes over them.
+_BLOCK_ELEMENTS = 1 << 18
+# Elements of one block of the patch matrix in ``_im2col_matmul`` (4 MiB in float32):
+# cache-resident, yet few and large matrix multiplies.
+_PATCH_ELEMENTS = 1 << 20
 
 
 # --------------------------------------------------------------------------- checks
@@ -115,75 +117,94 @@ def _geometry(shape, ksize, strides, padding: str, name: str):
 # --------------------------------------------------------------------------- engines
 
 
-def _im2col_matmul(image: np.ndarray, kernel: np.ndarray, stride: int, padding: str):
+def _fill_band(band: np.ndarray, image: np.ndarray, y0: int, top: int, left: int) -> None:
+    """Copy rows ``y0 : y0 + len(band)`` of the zero-padded ``image`` into ``band``.
+
+    ``band`` is (n, left + W + right, ...) with its border columns already zero; rows
+    that fall in the top or bottom padding are zeroed here. Padding one band at a time
+    keeps the working set in cache and never allocates a padded copy of the image.
+    """
+    n, (h, w) = band.shape[0], image.shape[:2]
+    lo, hi = min(max(top - y0, 0), n), min(max(top + h - y0, 0), n)
+    band[:lo] = 0
+    band[hi:] = 0
+    band[lo:hi, left : left + w] = image[y0 + lo - top : y0 + hi - top]
+
+
+def _im2col_matmul(image: np.ndarray, kernel: np.ndarray, stride: int, pads, out_size):
     """Standard convolution as patches @ kernel, one matrix multiply per block of rows.
 
-    ``image`` (H, W, Cin), ``kernel`` (kh, kw, Cin, Cout) of the same dtype. The padded
-    image is copied channels-first, so each row of the patch matrix (one tap of one
-    channel at every output position of the block) is copied as a long run. Blocks of
-    about ``_PATCH_ELEMENTS`` keep the patches in cache instead of building the whole
-    (H'W', kh*kw*Cin) matrix at once.
+    ``image`` (H, W, Cin), ``kernel`` (kh, kw, Cin, Cout) of the same dtype. For each
+    block of output rows the padded input rows are copied channels-first, so each row
+    of the patch matrix (one tap of one channel at every position of the block) is a
+    long strided run; then ``patches.T @ kernel`` lands straight in the output rows.
+    Blocks of about ``_PATCH_ELEMENTS`` keep the patches in cache instead of
+    building the whole (H'W', kh*kw*Cin) matrix at once.
     """
-    (h, w, cin), (kh, kw, _, cout) = image.shape, kernel.shape
-    ((top, bottom), (left, right)), (oh, ow) = _geometry(
-        (h, w), (kh, kw), (stride, stride), padding, "kernel"
-    )
-    planes = np.zeros((cin, h + top + bottom, w + left + right), dtype=image.dtype)
-    planes[:, top : top + h, left : left + w] = image.transpose(2, 0, 1)
-    windows = sliding_window_view(planes, (kh, kw), axis=(1, 2))  # (Cin, ., ., kh, kw)
-    windows = windows[:, : (oh - 1) * stride + 1 : stride, : (ow - 1) * stride + 1 : stride]
-    windows = windows.transpose(3, 4, 0, 1, 2)  # (kh, kw, Cin, H', W'): rows of the patch matrix
-    taps = kh * kw * cin
-    weights = kernel.reshape(taps, cout)
-    out = np.empty((oh, ow, cout), dtype=image.dtype)
+    (_, w, cin), (kh, kw, _, cout) = image.shape, kernel.shape
+    ((top, _), (left, right)), (oh, ow) = pads, out_size
+    taps, dtype = kh * kw * cin, image.dtype
+    weights = kernel.reshape(taps, cout)  # rows in (i, j, c) order, like the patches
     rows = max(1, min(oh, _PATCH_ELEMENTS // (taps * ow)))
-    scratch = np.empty((kh, kw, cin, rows, ow), dtype=image.dtype)
+    planes = np.zeros((cin, (rows - 1) * stride + kh, left + w + right), dtype=dtype)
+    scratch = np.empty(taps * rows * ow, dtype=dtype)
+    out = np.empty((oh, ow, cout), dtype=dtype)
     for r0 in range(0, oh, rows):
-        r1 = min(oh, r0 + rows)
-        patches = scratch[:, :, :, : r1 - r0]
-        np.copyto(patches, windows[:, :, :, r0:r1])
-        # (positions, taps) @ (taps, Cout), written straight into the output rows
-        np.matmul(patches.reshape(taps, -1).T, weights, out=out[r0:r1].reshape(-1, cout))
+        n = min(rows, oh - r0)
+        band = planes[:, : (n - 1) * stride + kh]
+        _fill_band(band.transpose(1, 2, 0), image, r0 * stride, top, left)
+        windows = sliding_window_view(band, (kh, kw), axis=(1, 2))  # (Cin, ., ., kh, kw)
+        windows = windows[:, ::stride, : (ow - 1) * stride + 1 : stride]
+        patches = scratch[: taps * n * ow].reshape(kh, kw, cin, n, ow)
+        np.copyto(patches, windows.transpose(3, 4, 0, 1, 2))
+        np.matmul(patches.reshape(taps, -1).T, weights, out=out[r0 : r0 + n].reshape(-1, cout))
     return out
 
 
-def _tap_sum(image: np.ndarray, weights: np.ndarray, strides, pads, out_size) -> np.ndarray:
-    """Per-channel correlation, ``out[y, x, c] = sum_ij padded[y*sy+i, x*sx+j, c] * w[i, j, c]``.
+def _tap_sum(image, weights, strides, pads, out_size, multiplier=1, pointwise=None):
+    """Per-channel correlation, ``z[y, x, c] = sum_ij padded[y*sy+i, x*sx+j, c] * w[i, j, c]``.
 
-    ``image`` (H, W, C), ``weights`` (kh, kw, C) of the same dtype. Over blocks of
-    output rows, each tap costs one multiply into a scratch block and one add into
-    the output, both in place. A tap's weights are first laid along a whole output
-    row so both operations run over contiguous (W' * C) runs.
+    ``image`` (H, W, C); ``weights`` (kh, kw, C*M) of the same dtype, where each input
+    channel is used ``multiplier`` (M) times in a row (output channel c*M + m). Over
+    blocks of output rows, each tap costs one multiply into a scratch block and one
+    add into the accumulator, both in place; each tap's weights are first laid along a
+    whole output row so both run over contiguous (W' * C*M) runs. With ``pointwise``
+    (C*M, Cout) each finished block is multiplied by it (a fused separable
+    convolution), so the depthwise result never exists in full.
     """
-    (kh, kw, c), (sy, sx), (oh, ow) = weights.shape, strides, out_size
-    ((top, bottom), (left, right)) = pads
-    if top or bottom or left or right:
-        image = np.pad(image, ((top, bottom), (left, right), (0, 0)))
-    dtype = image.dtype
-    out = np.empty((oh, ow, c), dtype=dtype)
+    (_, w, cin), (kh, kw, c), (sy, sx), (oh, ow) = image.shape, weights.shape, strides, out_size
+    ((top, _), (left, right)), dtype = pads, image.dtype
     rows = max(1, min(oh, _BLOCK_ELEMENTS // (ow * c)))
-    scratch = np.empty((rows, ow, c), dtype=dtype)
-    weight_row = np.empty((ow, c), dtype=dtype)
     span_y, span_x = (rows - 1) * sy + kh, (ow - 1) * sx + 1
-    # with a column stride, copy each tap column's pixels side by side first
+    padded = np.zeros((span_y, left + w + right, c), dtype=dtype)
+    tmp_block = np.empty((rows, ow, c), dtype=dtype)
+    acc_block = None if pointwise is None else np.empty_like(tmp_block)
+    if c > 1:  # each tap's channel weights repeated along a whole output row
+        weights = np.ascontiguousarray(np.broadcast_to(weights[:, :, None], (kh, kw, ow, c)))
+    # with a column stride, each tap column's pixels are first copied side by side
     columns = np.empty((span_y, ow, c), dtype=dtype) if sx > 1 else None
+    cout = c if pointwise is None else pointwise.shape[1]
+    out = np.empty((oh, ow, cout), dtype=dtype)
     for r0 in range(0, oh, rows):
-        r1 = min(oh, r0 + rows)
-        acc, tmp = out[r0:r1], scratch[: r1 - r0]
-        y0, y1 = r0 * sy, (r1 - 1) * sy + kh
+        n = min(rows, oh - r0)
+        band = padded[: (n - 1) * sy + kh]
+        wide = band.reshape(len(band), -1, cin, multiplier)  # channel c*M + m is (c, m)
+        _fill_band(wide, image[..., np.newaxis], r0 * sy, top, left)
+        acc = out[r0 : r0 + n] if pointwise is None else acc_block[:n]
         for j in range(kw):
-            band = image[y0:y1, j : j + span_x : sx]
+            cols = band[:, j : j + span_x : sx]
             if columns is not None:
-                band = columns[: y1 - y0]
-                np.copyto(band, image[y0:y1, j : j + span_x : sx])
+                cols = columns[: len(band)]
+                np.copyto(cols, band[:, j : j + span_x : sx])
             for i in range(kh):
-                src = band[i : i + (r1 - r0 - 1) * sy + 1 : sy]
-                weight_row[...] = weights[i, j]
+                src = cols[i : i + (n - 1) * sy + 1 : sy]
                 if i == 0 and j == 0:
-                    np.multiply(src, weight_row, out=acc)
+                    np.multiply(src, weights[i, j], out=acc)
                 else:
-                    np.multiply(src, weight_row, out=tmp)
-                    np.add(acc, tmp, out=acc)
+                    np.multiply(src, weights[i, j], out=tmp_block[:n])
+                    np.add(acc, tmp_block[:n], out=acc)
+        if pointwise is not None:
+            np.matmul(acc.reshape(-1, c), pointwise, out=out[r0 : r0 + n].reshape(-1, cout))
     return out
 
 
@@ -216,12 +237,23 @@ def conv2d(image, kernel, *, stride=1, padding="valid") -> np.ndarray:
     x = _as_image(image)
     k = _as_kernel(kernel, "kernel", (4,), "(kh, kw, Cin, Cout)", x.dtype)
     _check_channels(k.shape[2], x.shape[2])
-    return _im2col_matmul(x, k, stride, padding)
+    pads, out_size = _geometry(x.shape[:2], k.shape[:2], (stride, stride), padding, "kernel")
+    return _im2col_matmul(x, k, stride, pads, out_size)
 
 
 def _as_depthwise_kernel(kernel, name: str, dtype) -> np.ndarray:
     k = _as_kernel(kernel, name, (3, 4), "(kh, kw, Cin, M) or (kh, kw, Cin)", dtype)
     return k[..., np.newaxis] if k.ndim == 3 else k
+
+
+def _depthwise(x, d, stride, padding, name, pointwise=None) -> np.ndarray:
+    """Validated depthwise step (optionally fused with a pointwise matrix)."""
+    stride, padding = check_stride(stride), check_padding(padding)
+    kh, kw, cin, m = d.shape
+    _check_channels(cin, x.shape[2], name)
+    pads, out_size = _geometry(x.shape[:2], (kh, kw), (stride, stride), padding, name)
+    weights = d.reshape(kh, kw, cin * m)  # channel c*M + m, TensorFlow's order
+    return _tap_sum(x, weights, (stride, stride), pads, out_size, m, pointwise)
 
 
 def depthwise_conv2d(image, kernel, *, stride=1, padding="valid") -> np.ndarray:
@@ -243,15 +275,9 @@ def depthwise_conv2d(image, kernel, *, stride=1, padding="valid") -> np.ndarray:
         Output channel ``c*M + m`` is input channel ``c`` under filter ``m``
         (TensorFlow's order).
     """
-    stride, padding = check_stride(stride), check_padding(padding)
     x = _as_image(image)
     k = _as_depthwise_kernel(kernel, "kernel", x.dtype)
-    kh, kw, cin, m = k.shape
-    _check_channels(cin, x.shape[2])
-    pads, out_size = _geometry(x.shape[:2], (kh, kw), (stride, stride), padding, "kernel")
-    if m > 1:  # channel c repeated M times is channel c*M + m: multiplier 1 again
-        x = np.repeat(x, m, axis=2)
-    return _tap_sum(x, k.reshape(kh, kw, cin * m), (stride, stride), pads, out_size)
+    return _depthwise(x, k, stride, padding, "kernel")
 
 
 def _pointwise_matrix(kernel, name: str, dtype) -> np.ndarray:
@@ -289,8 +315,10 @@ def separable_conv2d(
 ) -> np.ndarray:
     """Depthwise-separable convolution: depthwise, then pointwise.
 
-    Equal to ``conv2d(image, equivalent_kernel(depthwise_kernel, pointwise_kernel))``
-    for a fraction of the multiplications.
+    Equal to ``pointwise_conv2d(depthwise_conv2d(image, D, ...), P)`` and to
+    ``conv2d(image, equivalent_kernel(D, P), ...)``, for a fraction of the
+    multiplications. The two steps run one block of rows at a time, so the
+    depthwise result is never stored in full.
 
     Parameters
     ----------
@@ -308,9 +336,8 @@ def separable_conv2d(
     x = _as_image(image)
     d = _as_depthwise_kernel(depthwise_kernel, "depthwise_kernel", x.dtype)
     p = _pointwise_matrix(pointwise_kernel, "pointwise_kernel", x.dtype)
-    _check_channels(d.shape[2], x.shape[2], "depthwise_kernel")
     _check_pointwise_rows(d, p)
-    return pointwise_conv2d(depthwise_conv2d(x, d, stride=stride, padding=padding), p)
+    return _depthwise(x, d, stride, padding, "depthwise_kernel", pointwise=p)
 
 
 def _check_pointwise_rows(d: np.ndarray, p: np.ndarray) -> None:

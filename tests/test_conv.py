@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,6 +12,7 @@ from hypothesis import strategies as st
 from naive import naive_conv2d, naive_depthwise, naive_pointwise
 from scipy import ndimage, signal
 
+from sepconv_core import conv
 from sepconv_core.conv import (
     conv2d,
     correlate2d,
@@ -30,6 +34,20 @@ def _rng(seed: int = 0) -> np.random.Generator:
 
 def _close(actual, expected) -> None:
     np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-10)
+
+
+@contextmanager
+def _blocks(elements):
+    """Force the engines' row blocks down to ``elements`` (1 = one output row per block)."""
+    with (
+        mock.patch.object(conv, "_BLOCK_ELEMENTS", elements),
+        mock.patch.object(conv, "_PATCH_ELEMENTS", elements),
+    ):
+        yield
+
+
+# tiny images fit in one block; these sizes also cut them into one- and few-row blocks
+BLOCKS = st.sampled_from([1, 20, 1 << 17])
 
 
 @st.composite
@@ -99,30 +117,61 @@ def test_correlate2d_matches_scipy_and_flip_gives_true_convolution():
     _close(correlate2d(plane, k, stride=2), signal.correlate2d(plane, k, mode="valid")[::2, ::2])
 
 
+def test_default_blocks_on_larger_images_match_scipy():
+    """Images big enough to span several default-size row blocks still match scipy."""
+    rng = _rng(7)
+    x, k = rng.standard_normal((300, 130, 8)), rng.standard_normal((5, 4, 8, 2))
+    oh, ow = 300 - 5 + 1, 130 - 4 + 1
+    assert conv._PATCH_ELEMENTS // (5 * 4 * 8 * ow) < oh / 2  # several patch blocks
+    assert conv._BLOCK_ELEMENTS // (16 * ow) < oh / 2  # several tap blocks (depthwise, M=2)
+    per_channel = [
+        [signal.correlate(x[:, :, c], k[:, :, c, o], "valid") for c in range(8)] for o in (0, 1)
+    ]
+    _close(conv2d(x, k), np.stack([sum(p) for p in per_channel], axis=-1))
+    _close(conv2d(x, k, stride=2), np.stack([sum(p) for p in per_channel], axis=-1)[::2, ::2])
+    expected_dw = np.stack([per_channel[o][c] for c in range(8) for o in (0, 1)], axis=-1)
+    _close(depthwise_conv2d(x, k), expected_dw)  # k as a depthwise kernel: (5, 4, 8, M=2)
+
+
+def test_non_contiguous_image_views_are_read_correctly():
+    """A transposed or strided view gives the same result as its contiguous copy."""
+    rng = _rng(8)
+    base = rng.standard_normal((9, 12, 2))
+    view = base.transpose(1, 0, 2)[::2]  # (6, 9, 2), no longer C-contiguous
+    k = rng.standard_normal((2, 3, 2, 3))
+    expected = naive_conv2d(np.ascontiguousarray(view), k, 1, "same")
+    _close(conv2d(view, k, padding="same"), expected)
+    _close(
+        separable_conv2d(view, k[:, :, :, :1], np.eye(2)),
+        naive_depthwise(view, k[:, :, :, :1], 1, "valid"),
+    )
+
+
 # ----------------------------------------------------------------- against the naive loops
 
 
 @EXAMPLES
-@given(geometry(), st.integers(1, 3), st.integers(1, 3))
-def test_conv2d_matches_naive_loops(geom, cin, cout):
+@given(geometry(), st.integers(1, 3), st.integers(1, 3), BLOCKS)
+def test_conv2d_matches_naive_loops(geom, cin, cout, blocks):
     """conv2d equals the explicit loop for random shapes, strides 1-3 and both paddings."""
     h, w, kh, kw, stride, padding, seed = geom
     rng = _rng(seed)
     x, k = rng.standard_normal((h, w, cin)), rng.standard_normal((kh, kw, cin, cout))
-    _close(conv2d(x, k, stride=stride, padding=padding), naive_conv2d(x, k, stride, padding))
+    with _blocks(blocks):
+        got = conv2d(x, k, stride=stride, padding=padding)
+    _close(got, naive_conv2d(x, k, stride, padding))
 
 
 @EXAMPLES
-@given(geometry(), st.integers(1, 3), st.integers(1, 3))
-def test_depthwise_matches_naive_loops(geom, cin, mult):
+@given(geometry(), st.integers(1, 3), st.integers(1, 3), BLOCKS)
+def test_depthwise_matches_naive_loops(geom, cin, mult, blocks):
     """depthwise_conv2d equals the explicit loop, depth multipliers 1-3, channel order c*M + m."""
     h, w, kh, kw, stride, padding, seed = geom
     rng = _rng(seed)
     x, k = rng.standard_normal((h, w, cin)), rng.standard_normal((kh, kw, cin, mult))
-    _close(
-        depthwise_conv2d(x, k, stride=stride, padding=padding),
-        naive_depthwise(x, k, stride, padding),
-    )
+    with _blocks(blocks):
+        got = depthwise_conv2d(x, k, stride=stride, padding=padding)
+    _close(got, naive_depthwise(x, k, stride, padding))
 
 
 @EXAMPLES
@@ -138,14 +187,16 @@ def test_pointwise_matches_naive_loops(h, w, cin, cout, seed):
 
 
 @EXAMPLES
-@given(geometry())
-def test_correlate2d_matches_naive_loops(geom):
+@given(geometry(), BLOCKS)
+def test_correlate2d_matches_naive_loops(geom, blocks):
     """correlate2d on a plane equals the one-channel explicit loop."""
     h, w, kh, kw, stride, padding, seed = geom
     rng = _rng(seed)
     plane, k = rng.standard_normal((h, w)), rng.standard_normal((kh, kw))
     expected = naive_conv2d(plane, k[:, :, None, None], stride, padding)[:, :, 0]
-    _close(correlate2d(plane, k, stride=stride, padding=padding), expected)
+    with _blocks(blocks):
+        got = correlate2d(plane, k, stride=stride, padding=padding)
+    _close(got, expected)
 
 
 # ----------------------------------------------------------------- separable == standard
@@ -163,8 +214,8 @@ def _loop_equivalent_kernel(d, p):
 
 
 @EXAMPLES
-@given(geometry(), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3))
-def test_separable_equals_conv2d_with_equivalent_kernel(geom, cin, mult, cout):
+@given(geometry(), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), BLOCKS)
+def test_separable_equals_conv2d_with_equivalent_kernel(geom, cin, mult, cout, blocks):
     """Separable == conv2d with the loop-built equivalent kernel == naive depthwise, pointwise."""
     h, w, kh, kw, stride, padding, seed = geom
     rng = _rng(seed)
@@ -172,7 +223,8 @@ def test_separable_equals_conv2d_with_equivalent_kernel(geom, cin, mult, cout):
     d, p = rng.standard_normal((kh, kw, cin, mult)), rng.standard_normal((cin * mult, cout))
     k = _loop_equivalent_kernel(d, p)
     _close(equivalent_kernel(d, p), k)
-    got = separable_conv2d(x, d, p, stride=stride, padding=padding)
+    with _blocks(blocks):
+        got = separable_conv2d(x, d, p, stride=stride, padding=padding)
     _close(got, naive_conv2d(x, k, stride, padding))
     _close(got, naive_pointwise(naive_depthwise(x, d, stride, padding), p))
 
@@ -188,17 +240,22 @@ def test_equivalent_kernel_accepts_3d_depthwise_and_4d_pointwise():
 
 
 @EXAMPLES
-@given(geometry())
-def test_correlate2d_separable_equals_one_pass_with_outer_product(geom):
+@given(geometry(), BLOCKS)
+def test_correlate2d_separable_equals_one_pass_with_outer_product(geom, blocks):
     """Column pass then row pass == correlate2d with column @ row, for both paddings and strides."""
     h, w, kh, kw, stride, padding, seed = geom
     rng = _rng(seed)
     plane, col, row = rng.standard_normal((h, w)), rng.standard_normal(kh), rng.standard_normal(kw)
     expected = naive_conv2d(plane, np.outer(col, row)[:, :, None, None], stride, padding)[:, :, 0]
-    got = correlate2d_separable(plane, col[:, None], row[None, :], stride=stride, padding=padding)
-    _close(got, expected)
-    _close(correlate2d_separable(plane, col, row, stride=stride, padding=padding), expected)
-    _close(correlate2d(plane, np.outer(col, row), stride=stride, padding=padding), expected)
+    with _blocks(blocks):
+        two_pass = correlate2d_separable(
+            plane, col[:, None], row[None, :], stride=stride, padding=padding
+        )
+        flat = correlate2d_separable(plane, col, row, stride=stride, padding=padding)
+        one_pass = correlate2d(plane, np.outer(col, row), stride=stride, padding=padding)
+    _close(two_pass, expected)
+    _close(flat, expected)
+    _close(one_pass, expected)
 
 
 # ----------------------------------------------------------------- known values
