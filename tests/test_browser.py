@@ -198,3 +198,21 @@ def test_clicking_an_output_pixel_in_step_4_moves_the_position(page, app_url):
     assert page.get_by_text("Output pixel (3, 6) of 8×8").count() == 1
     shot(page, "depthwise-step4-clicked")
     assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_download_an_array_from_the_depthwise_page(page, app_url, tmp_path):
+    """The .npy download of the classic example's output loads back as an 8x8x256 array."""
+    import numpy as np
+
+    page.goto(f"{app_url}/depthwise")
+    settle(page)
+    page.get_by_text("Download the arrays, and show the code").click()
+    button = page.get_by_role("button", name="output (8×8×256) .npy")
+    button.wait_for()
+    with page.expect_download() as info:
+        button.click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    array = np.load(path)
+    assert array.shape == (8, 8, 256) and array.dtype == np.float32
+    assert np.isfinite(array).all() and np.abs(array).max() > 0
