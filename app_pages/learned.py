@@ -5,7 +5,7 @@ import streamlit as st
 
 from sepconv_core.learn import TASKS
 from ui.compute import tiny_input
-from ui.figures import heatmap_figure, image_figure, mosaic_figure
+from ui.figures import heatmap_figure, image_figure, mosaic_figure, result_figure
 from ui.state import chosen_image
 from ui.text import fmt_int
 from ui.training import TIME_BUDGET, cached_run, task_target, train
@@ -48,7 +48,7 @@ run = cached_run(key)
 target = task_target(chosen.key, side, task, image)
 a, b, c = st.columns(3)
 a.plotly_chart(image_figure(image, title="input"), key="ln_input")
-b.plotly_chart(mosaic_figure(target, title="target", shared=True), key="ln_target")
+b.plotly_chart(result_figure(target, like=target, title="target"), key="ln_target")
 output_slot = c.empty()
 if run is None:
     prompt = st.empty()
@@ -88,7 +88,7 @@ if run is None:
 if run is not None:
     sep, full = run["separable"], run["normal"]
     output_slot.plotly_chart(
-        mosaic_figure(sep.prediction, title="separable layer's output", shared=True),
+        result_figure(sep.prediction, like=target, title="separable layer's output"),
         key="ln_pred",
     )
     losses = go.Figure(

@@ -478,3 +478,15 @@ def shape_diagram(stages: list[tuple[str, tuple[int, int, int], str]], *, height
     fig.update_yaxes(visible=False, scaleanchor="x", range=[-8, 14])
     fig.update_layout(height=height, margin=dict(l=5, r=5, t=5, b=5), plot_bgcolor="white")
     return fig
+
+
+def result_figure(stack: np.ndarray, *, like: np.ndarray, title: str):
+    """Show a layer's result the way its target ``like`` is best seen, so the two compare.
+
+    Three channels within [0, 1] are a picture (shown as RGB, the result clipped to [0, 1]);
+    otherwise every channel is a tile, on a diverging scale if ``like`` has negative values.
+    """
+    lo, hi = float(np.min(like)), float(np.max(like))
+    if like.ndim == 3 and like.shape[2] == 3 and lo >= 0.0 and hi <= 1.0:
+        return image_figure(stack, title=title)
+    return mosaic_figure(stack, title=title, signed=lo < 0.0, shared=True)
