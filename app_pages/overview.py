@@ -65,5 +65,18 @@ adds 2 rows and columns of zeros on each side. The cost calculator shows both.
 
 st.subheader("Where to go next")
 st.page_link("app_pages/spatial.py", label="Spatially separable: rank, SVD, two passes", icon="➡️")
-st.page_link("app_pages/depthwise.py", label="Depthwise separable, step by step", icon="➡️")
+st.page_link(
+    "app_pages/depthwise.py",
+    label="Depthwise separable, step by step, down to the numbers behind one output pixel",
+    icon="➡️",
+)
+st.page_link(
+    "app_pages/learned.py",
+    label="Learned kernels: watch gradient descent find them, separable or not",
+    icon="➡️",
+)
 st.page_link("app_pages/cost.py", label="Cost calculator and MobileNet v1", icon="➡️")
+st.caption(
+    "Every page keeps its settings in the address: the sidebar's link opens the same view for "
+    "someone else. Teachers: ?teacher=1 (or the switch in the sidebar) enlarges the text."
+)
