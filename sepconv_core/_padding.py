@@ -11,14 +11,14 @@ the shapes the app prints and the shapes the arrays have cannot disagree.
 
 from __future__ import annotations
 
+from ._checks import whole
+
 PADDINGS = ("valid", "same")
 
 
 def check_stride(stride: int) -> int:
     """Return ``stride`` as an int, or raise ``ValueError`` naming the parameter."""
-    if isinstance(stride, bool) or int(stride) != stride or stride < 1:
-        raise ValueError(f"stride must be a whole number of at least 1, got {stride!r}.")
-    return int(stride)
+    return whole(stride, "stride", 1)
 
 
 def check_padding(padding: str) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._checks import whole
 from ._padding import check_padding, check_stride, output_size, pad_amounts
 
 __all__ = [
@@ -236,14 +237,8 @@ class NetworkCost:
 
 
 def _positive_int(value, name: str) -> int:
-    """Return ``value`` as a Python int, or raise ``ValueError`` naming ``name``."""
-    try:
-        ok = not isinstance(value, bool) and int(value) == value and value >= 1
-    except (TypeError, ValueError, OverflowError):
-        ok = False
-    if not ok:
-        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}.")
-    return int(value)
+    """Return ``value`` as a Python int >= 1, or raise ``ValueError`` naming ``name``."""
+    return whole(value, name, 1)
 
 
 def _kernel_pair(kernel_size) -> tuple[int, int]:
