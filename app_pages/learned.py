@@ -80,7 +80,7 @@ if run is None:
                 )
                 chart.plotly_chart(fig, key=f"ln_live_{model}_{step}")
 
-        run = train(key, image, task, k, steps, on_step)
+        run = train(key, image, target, k, steps, on_step)
         bar.empty()
         chart.empty()
         prompt.empty()

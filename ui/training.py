@@ -60,12 +60,13 @@ def cached_run(key: tuple) -> dict | None:
     return _store().get(key)
 
 
-def train(key: tuple, image: np.ndarray, task: str, kernel_size: int, steps: int, on_step=None):
-    """Fit a separable layer and a normal convolution to ``task`` on ``image``; store and return.
+def train(
+    key: tuple, image: np.ndarray, target: np.ndarray, kernel_size: int, steps: int, on_step=None
+):
+    """Fit a separable layer and a normal convolution mapping ``image`` to ``target``; store them.
 
     ``on_step(model, step, loss)`` is called as training goes, for progress and the loss curve.
     """
-    target, _ = make_task(task, image)
 
     def progress(model):
         def callback(step, loss, params):
