@@ -73,9 +73,7 @@ with st.container(border=True):
             "Learned for",
             list(shipped),
             key="dw_learned",
-            format_func=lambda n: (
-                f"{shipped[n].task} {shipped[n].kernel_size}×{shipped[n].kernel_size}"
-            ),
+            format_func=lambda n: shipped[n].label,
         )
         learned = shipped[name]
     # With 'valid' padding the kernel must fit inside the image: the slider never offers more.

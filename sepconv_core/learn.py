@@ -627,6 +627,11 @@ class LearnedKernel:
     final_loss: float
     description: str
 
+    @property
+    def label(self) -> str:
+        """Short name for a menu, e.g. "blur 5×5"."""
+        return f"{self.task} {self.kernel_size}×{self.kernel_size}"
+
     def depthwise_for(self, channels: int) -> np.ndarray:
         """Depthwise kernels (k, k, channels, M) for an image with ``channels`` channels.
 

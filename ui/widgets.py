@@ -38,9 +38,7 @@ def kernel_picker(prefix: str, *, default_preset: str = "sobel_x") -> KernelChoi
             "Learned kernel",
             list(learned),
             key=f"{prefix}_learned",
-            format_func=lambda n: (
-                f"{learned[n].task} {learned[n].kernel_size}×{learned[n].kernel_size}"
-            ),
+            format_func=lambda n: learned[n].label,
         )
         entry = learned[name]
         return KernelChoice(
