@@ -10,7 +10,7 @@ from sepconv_core.cost import (
     separable_ratio_formula,
 )
 from ui.lesson import predict_then_reveal, show_code
-from ui.text import fmt_int, fmt_shape
+from ui.text import compare_counts, fmt_int, fmt_shape
 
 st.title("Cost calculator")
 st.markdown(
@@ -143,7 +143,11 @@ else:
             if m == 1
             else f". With M = {m} every term is M times larger: M/Cout + M/k² = {m * formula:.4f}."
         )
-        + f" The separable layer is **{1 / sep.ratio:.1f}×** cheaper."
+        + " The separable layer needs **"
+        + compare_counts(sep.multiplications, normal.multiplications, "the normal one")
+        + "** and **"
+        + compare_counts(sep.parameters, normal.parameters, "the normal one", "weights")
+        + "**."
     )
 
 st.subheader("The ratio against Cout")
