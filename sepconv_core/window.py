@@ -14,11 +14,13 @@ Under 'same' padding part of the patch may lie outside the image: those cells ar
 the Cin*M depthwise values times one column of the (Cin*M, Cout) weight matrix.
 
 ``receptive_field`` gives the input rectangle an output pixel sees, ``depthwise_window``
-and ``pointwise_window`` every number of the two dot products.
+and ``pointwise_window`` every number of the two dot products, and ``sum_matches`` says
+whether a sum of products is an output value up to rounding.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +35,8 @@ __all__ = [
     "depthwise_window",
     "pointwise_window",
     "receptive_field",
+    "rounding_bound",
+    "sum_matches",
 ]
 
 
@@ -271,3 +275,63 @@ def pointwise_window(depthwise_output, pointwise_kernel, row, col) -> PointwiseW
     values = x[row, col, :].copy()
     products = values[:, None] * p
     return PointwiseWindow(row, col, values, p, products, products.sum(axis=0))
+
+
+def rounding_bound(products, dtype=np.float32) -> float:
+    """How far rounding can move a sum of products computed in ``dtype``.
+
+    A dot product of n terms computed in floating point, in any order, is within
+    ``γ_n · Σ|products|`` of the exact sum, with ``γ_n = n·u / (1 − n·u)`` and ``u`` the
+    unit roundoff of ``dtype`` (Higham, *Accuracy and Stability of Numerical Algorithms*,
+    §3.1); rounding the two factors of each product to ``dtype`` first adds 2 to n. The
+    bound is scaled by Σ|products|, not by the sum: when large products cancel (a Sobel
+    kernel on a smooth patch) the sum is small and its rounding error is not.
+
+    Parameters
+    ----------
+    products : array_like
+        The terms of one sum, any shape.
+    dtype : floating dtype, optional
+        The precision the sum was computed in (the app's outputs are float32).
+
+    Returns
+    -------
+    float
+        Twice the bound (both the output and the sum it is compared with may carry it),
+        plus the smallest normal number of ``dtype`` per term for underflow.
+    """
+    p = np.abs(np.asarray(products, dtype=np.float64)).ravel()
+    info = np.finfo(dtype)
+    n = p.size + 2
+    u = float(info.eps) / 2
+    gamma = n * u / (1 - n * u) if n * u < 1 else math.inf
+    return 2 * gamma * math.fsum(p) + float(info.smallest_normal) * n
+
+
+def sum_matches(products, value, dtype=np.float32) -> bool:
+    """True when ``value``, an output computed in ``dtype``, is Σ ``products`` up to rounding.
+
+    Use it wherever a page says "that sum **is** the output": a fixed tolerance says "they
+    differ" when large products cancel, this never does for a correct output, yet still
+    catches a wrong one (a different pixel, channel or kernel) unless it happens to be
+    within a few units of roundoff of Σ|products|.
+
+    Parameters
+    ----------
+    products : array_like
+        The terms (e.g. ``DepthwiseWindow.products[n]``, ``PointwiseWindow.products[:, o]``).
+    value : float
+        The output value read from the convolution's result.
+    dtype : floating dtype, optional
+        The precision of that result.
+
+    Examples
+    --------
+    >>> p = np.array([1000.25, -1000.0, 0.0625])  # cancels down to 0.3125
+    >>> sum_matches(p, np.float32(1000.25) - np.float32(1000.0) + np.float32(0.0625))
+    True
+    >>> sum_matches(p, 0.32)
+    False
+    """
+    exact = math.fsum(np.asarray(products, dtype=np.float64).ravel())
+    return bool(abs(exact - float(value)) <= rounding_bound(products, dtype))

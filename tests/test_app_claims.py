@@ -32,3 +32,28 @@ def test_cost_page_says_the_same_at_equality():
     assert not at.exception
     assert "the same number of multiplications as the normal one" in _text(at)
     assert "1.0×" not in _text(at)
+
+
+def test_step_4_never_contradicts_that_the_sum_is_the_output():
+    """The repro of issue 9, point 1: Camera man, working size 128, input "Working size",
+    Sobel, k = 7, valid, pixel (0, 0). Every depthwise channel and every pointwise row says
+    the sum and the output are the same number."""
+    import re
+
+    at = _app("app_pages/depthwise.py")
+    camera = [o for o in at.selectbox(key="image_choice").options if o.startswith("Camera")][0]
+    at.selectbox(key="image_choice").set_value(camera)
+    at.select_slider(key="work_size").set_value(128)
+    at.radio(key="dw_input").set_value("Working size (sidebar)").run()
+    at.selectbox(key="dw_family").set_value("sobel")
+    at.radio(key="dw_padding").set_value("valid")
+    at.slider(key="dw_k").set_value(7)
+    at.radio(key="dw_step").set_value("4 · Inside one output pixel").run()
+    at.slider(key="dw_row").set_value(0)
+    at.slider(key="dw_col").set_value(0).run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _text(at)
+    assert "Output pixel **(0, 0)**" in text
+    assert text.count("✓ the same number") == 1 + 8  # 1 gray channel; 8 pointwise rows shown
+    assert "✗" not in text
+    assert len(re.findall(r"^\| \d+ \| .* ✓ the same number \|$", text, flags=re.M)) == 8

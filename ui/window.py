@@ -21,7 +21,12 @@ import numpy as np
 import streamlit as st
 
 from sepconv_core import display
-from sepconv_core.window import depthwise_window, pointwise_window, receptive_field
+from sepconv_core.window import (
+    depthwise_window,
+    pointwise_window,
+    receptive_field,
+    sum_matches,
+)
 from ui import share
 from ui.figures import Marks, colourbar_note, heatmap_figure, mosaic_figure, with_click_layer
 from ui.text import fmt_int
@@ -311,7 +316,7 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
             key=f"dw4_prod_{i}",
         )
         value = float(depthwise[row, col, i])
-        agree = bool(np.isclose(dw.sums[i], value, rtol=1e-4, atol=1e-6))
+        agree = sum_matches(dw.products[i], value, depthwise.dtype)
         p4.markdown(
             f"**Channel {i}**: Σ of the {k * k} products  \nΣ = **{dw.sums[i]:.4g}**  \n"
             f"Depthwise output at ({row}, {col}, {i}) = **{value:.4g}**"
@@ -360,11 +365,14 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         key="dw4_pw_products",
     )
     lines = [
-        f"| output | Σ of the {n} products | pointwise output at ({row}, {col}) |",
-        "| ---: | ---: | ---: |",
+        f"| output | Σ of the {n} products | pointwise output at ({row}, {col}) | |",
+        "| ---: | ---: | ---: | :--- |",
     ]
     for o in range(o_first, last):
-        lines.append(f"| {o} | {pw.sums[o]:.4g} | {float(pointwise[row, col, o]):.4g} |")
+        value = float(pointwise[row, col, o])
+        same = sum_matches(pw.products[:, o], value, pointwise.dtype)
+        verdict = "✓ the same number" if same else "✗ they differ"
+        lines.append(f"| {o} | {pw.sums[o]:.4g} | {value:.4g} | {verdict} |")
     st.markdown("\n".join(lines))
     st.caption(
         f"Rows are the {n} depthwise channels, columns the outputs: each output's Σ is its "
