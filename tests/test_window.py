@@ -304,3 +304,74 @@ def test_rounding_bound_scales_with_the_absolute_products():
     big = rounding_bound([1e3, -1e3, 1.0])
     assert big > rounding_bound([1.0]) * 100
     assert rounding_bound([1.0, 2.0], np.float64) < rounding_bound([1.0, 2.0]) * 1e-8
+
+
+# ----------------------------------------------------------------- dilation (issue 9, point 14)
+
+
+@st.composite
+def dilated_case(draw):
+    """Like ``case``, with a dilation 1-3 and the dilated kernel fitting under 'valid'."""
+    padding = draw(st.sampled_from(["valid", "same"]))
+    d = draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    span_h, span_w = (kh - 1) * d + 1, (kw - 1) * d + 1
+    low_h, low_w = (span_h, span_w) if padding == "valid" else (1, 1)
+    h, w = draw(st.integers(low_h, 9)), draw(st.integers(low_w, 9))
+    c, stride = draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    oh = _out_and_pad(h, span_h, stride, padding)[0]
+    ow = _out_and_pad(w, span_w, stride, padding)[0]
+    row, col = draw(st.integers(0, oh - 1)), draw(st.integers(0, ow - 1))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    return (
+        rng.standard_normal((h, w, c)),
+        rng.standard_normal((kh, kw, c, 1)),
+        stride,
+        padding,
+        d,
+        row,
+        col,
+    )
+
+
+@EXAMPLES
+@given(dilated_case())
+def test_dilated_window_sums_are_the_naive_dilated_output(args):
+    image, kernel, stride, padding, d, row, col = args
+    win = depthwise_window(image, kernel, row, col, stride=stride, padding=padding, dilation=d)
+    _close(win.sums, naive_depthwise(image, kernel, stride, padding, dilation=d)[row, col])
+
+
+@EXAMPLES
+@given(dilated_case())
+def test_dilated_taps_are_where_an_impulse_reaches_the_output(args):
+    """An input cell is one of the field's taps (``rows`` × ``cols``) exactly when an impulse
+    there changes the dilated output under an all-ones kernel (naive loops)."""
+    image, kernel, stride, padding, d, row, col = args
+    h, w, _ = image.shape
+    kh, kw = kernel.shape[:2]
+    field = receptive_field(
+        row, col, (kh, kw), stride=stride, padding=padding, dilation=d, height=h, width=w
+    )
+    assert (len(field.rows), len(field.cols)) == (kh, kw)
+    assert (field.bottom - field.top + 1, field.right - field.left + 1) == (
+        (kh - 1) * d + 1,
+        (kw - 1) * d + 1,
+    )
+    ones = np.ones((kh, kw, 1))
+    for y in range(h):
+        for x in range(w):
+            impulse = np.zeros((h, w))
+            impulse[y, x] = 1.0
+            reached = naive_depthwise(impulse, ones, stride, padding, dilation=d)[row, col, 0]
+            assert (reached != 0) == (y in field.rows and x in field.cols), (y, x)
+
+
+def test_dilation_2_same_field_example():
+    """k = 3, d = 2 spans 5 pixels; 'same' on 8 pads 2 on top: output (0, 0) taps rows
+    -2, 0, 2, of which row -2 is padding."""
+    f = receptive_field(0, 0, 3, padding="same", dilation=2, height=8, width=8)
+    assert f.rows == (-2, 0, 2) and f.cols == (-2, 0, 2)
+    win = depthwise_window(np.ones((8, 8, 1)), np.ones((3, 3, 1)), 0, 0, padding="same", dilation=2)
+    np.testing.assert_array_equal(win.padding_mask[:, 0], [True, True, True])
+    assert win.padding_mask.sum() == 5 and win.sums[0] == 4.0
