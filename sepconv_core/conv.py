@@ -37,6 +37,7 @@ __all__ = [
     "correlate2d",
     "correlate2d_separable",
     "depthwise_conv2d",
+    "effective_size",
     "equivalent_kernel",
     "flip_kernel",
     "pointwise_conv2d",

@@ -4,7 +4,10 @@ Each test sets the widgets a student would and checks what the page then states 
 counts worked out here by hand or by an independent reference.
 """
 
-from test_app import _app, _text
+import json
+
+import numpy as np
+from test_app import _app, _figure_z, _text
 
 
 def test_cost_page_never_says_half_times_cheaper():
@@ -57,3 +60,65 @@ def test_step_4_never_contradicts_that_the_sum_is_the_output():
     assert text.count("✓ the same number") == 1 + 8  # 1 gray channel; 8 pointwise rows shown
     assert "✗" not in text
     assert len(re.findall(r"^\| \d+ \| .* ✓ the same number \|$", text, flags=re.M)) == 8
+
+
+def _plane(at):
+    from sepconv_core.image import to_grayscale
+
+    return to_grayscale(at.session_state["chosen_image"].image)[:, :, 0].astype(np.float64)
+
+
+def test_spatial_page_explains_the_totals_under_stride():
+    """Sobel 3×3, stride 3, 'same': the page's totals are the naive counts (9 per output for
+    one pass; the column pass at all W columns) and it says the two passes cost more."""
+    at = _app("app_pages/spatial.py")
+    at.slider(key="sp_stride").set_value(3)
+    at.radio(key="sp_padding").set_value("same").run()
+    assert not at.exception, [e.value for e in at.exception]
+    h, w = _plane(at).shape
+    oh, ow = -(-h // 3), -(-w // 3)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Whole image, 2-D"] == f"{9 * oh * ow:,}"
+    assert metrics["Whole image, two passes"] == f"{3 * oh * w + 3 * oh * ow:,}"
+    text = _text(at)
+    assert f"{(3 * oh * w + 3 * oh * ow) / (oh * ow):.2f}** multiplications per output" in text
+    assert "more multiplications than one 2-D pass" in text
+
+
+def test_spatial_page_all_zero_kernel_is_rank_0():
+    at = _app("app_pages/spatial.py")
+    at.radio(key="sp_source").set_value("Type your own").run()
+    at.text_area(key="sp_text").set_value("0 0 0\n0 0 0\n0 0 0").run()
+    assert not at.exception
+    text = _text(at)
+    assert "Rank **0**" in text
+    assert "one singular value is non-zero" not in text.lower()
+
+
+def test_spatial_page_says_the_kernel_is_flipped_in_convolution_mode():
+    at = _app("app_pages/spatial.py")
+    titles = lambda: [  # noqa: E731
+        json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "")
+        for c in at.get("plotly_chart")
+    ]
+    assert not any("flipped" in t for t in titles())
+    at.toggle(key="sp_flip").set_value(True).run()
+    kernel_titles = [t for t in titles() if t.startswith("Kernel")]
+    assert kernel_titles and all("flipped" in t for t in kernel_titles)
+
+
+def test_spatial_page_dilation_matches_scipy_with_the_zero_inserted_kernel():
+    """Dilation 2, Sobel x, 'valid': both outputs equal SciPy's correlation with the 5×5
+    kernel that has zeros between the taps; the count per output stays 9."""
+    from scipy import signal
+
+    at = _app("app_pages/spatial.py")
+    at.slider(key="sp_dilation").set_value(2).run()
+    assert not at.exception, [e.value for e in at.exception]
+    sobel = np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    dilated = np.zeros((5, 5))
+    dilated[::2, ::2] = sobel
+    expected = signal.correlate2d(_plane(at), dilated, mode="valid")
+    for title in ("one 2-D pass", "column pass, then row pass"):
+        np.testing.assert_allclose(_figure_z(at, title), expected, atol=1e-4)
+    assert {m.label: m.value for m in at.metric}["Multiplications per pixel, 2-D"] == "9"

@@ -56,3 +56,54 @@ def _short(x: float) -> str:
     """2.0 -> '2', 22.78 -> '22.8', 0.042 -> '0.042': one decimal, two digits below 1."""
     text = f"{x:.1f}" if x >= 1 else f"{x:.2g}"
     return text[:-2] if text.endswith(".0") else text
+
+
+def rank_verdict(rank: int, singular_values: int, relative_error: float) -> str:
+    """The sentence under a kernel's singular values: what its rank means for separability."""
+    if rank == 0:
+        return (
+            "Rank **0**: every weight is zero, so every singular value is zero and the output "
+            "is all zeros. There is nothing to separate (a zero column times any row gives it)."
+        )
+    if rank == 1:
+        return (
+            "Rank **1**: this kernel is **separable**. Only one singular value is non-zero, so "
+            "one column × row reproduces it exactly."
+        )
+    return (
+        f"Rank **{rank}**: this kernel is **not separable**. {rank} of its {singular_values} "
+        "singular values are non-zero; the best single column × row (the first SVD term) "
+        f"misses by **{relative_error:.1%}** of the kernel's size (Frobenius norm)."
+    )
+
+
+def spatial_totals_explained(cost, stride: int) -> str:
+    """Why the whole-image counts of ``cost`` (a ``SpatialCost``) are, or are not, kh·kw
+    against kh + kw per output: the column pass runs at every column of the image."""
+    (kh, kw), width, out_w = cost.kernel_size, cost.input_shape[1], cost.output_shape[1]
+    verdict = (
+        " On this image the two passes need **"
+        + compare_counts(cost.separable_multiplications, cost.full_multiplications, "one 2-D pass")
+        + "**."
+    )
+    if width == out_w:
+        return (
+            f"**The totals.** The column pass runs at every column of the image, and with "
+            f"stride 1 and 'same' padding those are exactly the {out_w} output columns: the "
+            f"totals are exactly {kh * kw} against {kh + kw} multiplications per output value."
+            + verdict
+        )
+    if stride > 1:
+        why = f": with stride {stride} that is about {kh}·{stride} + {kw} = {kh * stride + kw}"
+    else:
+        why = f", a little over {kh + kw} because of the {width - out_w} border columns"
+    return (
+        f"**Why the totals are not {kh * kw} against {kh + kw} per output value.** One 2-D "
+        f"pass does {kh * kw} multiplications at each of the {fmt_int(cost.outputs)} output "
+        f"values. The column pass, though, runs at every one of the image's **{width} "
+        f"columns**, not only at the {out_w} output columns, because the row pass then needs "
+        f"{kw} neighbouring columns for each output. So the two passes really do "
+        f"**{cost.per_output_separable:.2f}** multiplications per output value here{why}."
+        + verdict
+        + " Separating pays most at stride 1 and with large kernels."
+    )
