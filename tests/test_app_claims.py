@@ -122,3 +122,27 @@ def test_spatial_page_dilation_matches_scipy_with_the_zero_inserted_kernel():
     for title in ("one 2-D pass", "column pass, then row pass"):
         np.testing.assert_allclose(_figure_z(at, title), expected, atol=1e-4)
     assert {m.label: m.value for m in at.metric}["Multiplications per pixel, 2-D"] == "9"
+
+
+def test_cost_page_dilation_changes_positions_not_per_output_cost():
+    """12×12×3, k = 5, dilation 2, 'valid': the kernel spans 9, so 4×4 positions; normal
+    75·256·16 = 307,200, separable 75·16 + 3·256·16 = 13,488 (naive counts in test_cost)."""
+    at = _app("app_pages/cost.py")
+    at.slider(key="cost_dilation").set_value(2).run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _text(at)
+    assert "4×4×256" in text and "307,200" in text and "13,488" in text
+    at.slider(key="cost_dilation").set_value(3).run()  # spans 13 > 12: no output, a sentence
+    assert not at.exception and at.error
+    assert "13" in at.error[0].value
+    at.radio(key="cost_padding").set_value("same").run()
+    assert not at.exception and not at.error
+    assert "12×12×256" in _text(at)
+
+
+def test_cost_page_footnotes_the_papers_figures():
+    """Issue 9, point 7: the count's 4,867 M (FC included; 4,866 M without), 290.68 M -> 291 M
+    and Table 2's 1.91 % are stated beside the paper's 4,866, 290 and 1.19 %."""
+    text = _text(_app("app_pages/cost.py"))
+    for figure in ("4,867 M", "4,866 M", "290.68 M", "291 M", "1.91 %", "1.19 %"):
+        assert figure in text, figure

@@ -107,3 +107,29 @@ def spatial_totals_explained(cost, stride: int) -> str:
         + verdict
         + " Separating pays most at stride 1 and with large kernels."
     )
+
+
+def mobilenet_paper_note(conv_224, separable_160, separable_224) -> str:
+    """The footnote for students who check the MobileNet counts against the paper.
+
+    ``conv_224`` is "Conv MobileNet" (all normal convolutions) at 1.0 / 224, the others
+    MobileNet v1 at 1.0 / 160 and 1.0 / 224, each a ``NetworkCost``."""
+    conv_only = conv_224.by_type()["conv"]
+    first = separable_224.layers[0].mult_adds
+    share = first / separable_224.mult_adds * 100
+    return (
+        "**For students who check against the paper** (Howard et al., 2017, "
+        "arXiv:1704.04861). Every count here is worked out layer by layer from its Table 1; "
+        "three printed figures differ. "
+        f"(1) *Conv MobileNet* (Table 4): the paper prints 4,866 M mult-adds; the count is "
+        f"{conv_224.mult_adds / 1e6:,.0f} M with the fully connected layer "
+        f"({conv_224.by_type()['fc'] / 1e6:.1f} M) included and {conv_only / 1e6:,.0f} M "
+        "without it, so the paper seems to leave it out there, though its 569 M for "
+        "1.0 MobileNet-224 includes it. "
+        f"(2) *1.0 MobileNet-160* (Table 7): the paper prints 290 M; the count is "
+        f"{separable_160.mult_adds / 1e6:.2f} M, which rounds to "
+        f"{separable_160.mult_adds / 1e6:.0f} M, the figure TensorFlow's own model table gives. "
+        f"(3) Table 2 gives the first 3×3 convolution 1.19 % of the mult-adds; the count gives "
+        f"{share:.2f} % ({first / 1e6:.2f} M of {separable_224.mult_adds / 1e6:.2f} M): the "
+        f"digits look swapped, and with {share:.2f} % the table's column adds up to 100 %."
+    )
