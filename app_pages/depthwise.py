@@ -8,7 +8,7 @@ from ui.compute import normal_comparison, separable_stages, tiny_input
 from ui.figures import colourbar_note, heatmap_figure, image_figure, mosaic_figure
 from ui.lesson import downloads, predict_then_reveal, show_code
 from ui.state import chosen_image
-from ui.text import fmt_int, fmt_shape
+from ui.text import compare_counts, fmt_int, fmt_shape
 from ui.training import shipped_kernels
 from ui.widgets import colour_mode
 from ui.window import inside_one_pixel, linked_marks
@@ -258,8 +258,8 @@ elif i == 2:
         f"output value, **{fmt_int(pwc.multiplications)}** in all, with "
         f"{fmt_int(pwc.parameters)} weights. Together with the depthwise stage: "
         f"**{fmt_int(cost.multiplications)}** multiplications against "
-        f"{fmt_int(normal_cost.multiplications)} for a normal convolution "
-        f"({cost.ratio:.1%})."
+        f"{fmt_int(normal_cost.multiplications)} for a normal convolution: "
+        f"{compare_counts(cost.multiplications, normal_cost.multiplications, 'it')}."
     )
     st.plotly_chart(
         heatmap_figure(
