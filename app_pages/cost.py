@@ -64,7 +64,7 @@ except ValueError:
     )
     st.stop()
 sep = depthwise_separable_cost(h, w, cin, cout, k, depth_multiplier=m, **args)
-if dilation > 1:
+if dilation > 1 and k > 1:
     st.caption(
         f"Dilation {dilation}: each {k}×{k} kernel's taps sit {dilation} pixels apart and cover "
         f"{effective_size(k, dilation)}×{effective_size(k, dilation)} pixels. Only the output "

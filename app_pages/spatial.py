@@ -52,7 +52,7 @@ if flipped:
 f = factor_spatial(kernel)
 kh, kw = kernel.shape
 span_h, span_w = effective_size(kh, dilation), effective_size(kw, dilation)
-if dilation > 1:
+if dilation > 1 and max(kh, kw) > 1:
     left.caption(
         f"Dilation {dilation}: the {kh}×{kw} kernel's taps sit {dilation} pixels apart, so it "
         f"covers {span_h}×{span_w} pixels, with the same {kh * kw} weights and multiplications."
@@ -63,8 +63,7 @@ with right:
     c1.plotly_chart(
         heatmap_figure(
             kernel,
-            title=f"Kernel {kh}×{kw}: {choice.name}"
-            + (", flipped 180° (convolution)" if flipped else ""),
+            title=f"Kernel {kh}×{kw}{', flipped' if flipped else ''}: {choice.name}",
             height=320,
         ),
         key="sp_kernel",
