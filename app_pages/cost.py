@@ -50,7 +50,7 @@ with st.container(border=True):
     )
     stride = c[2].number_input("Stride", 1, 8, 1, key="cost_stride")
     m = c[3].number_input("Depth multiplier M", 1, 8, 1, key="cost_m")
-    dilation = dilation_control("cost", where=c[3])
+    dilation = dilation_control("cost", where=c[3], stride=stride)
 
 k = int(min(k, k_max))
 args = dict(stride=stride, padding=padding, dilation=dilation)

@@ -32,7 +32,7 @@ with left:
     choice = kernel_picker("sp")
     st.caption(choice.description)
     stride, padding = stride_padding("sp")
-    dilation = dilation_control("sp")
+    dilation = dilation_control("sp", stride=stride)
     flipped = st.toggle(
         "True convolution (flip the kernel)",
         key="sp_flip",

@@ -80,11 +80,25 @@ def keras_separable(
     dilation = check_dilation(dilation)
     mid = in_channels * depth_multiplier
     dil = f"dilation_rate={dilation}, " if dilation > 1 else ""
+    refused = ""
+    if stride > 1 and dilation > 1:
+        refused = (
+            "# Keras raises a ValueError for strides > 1 together with dilation_rate > 1\n"
+            "# (PyTorch and this app allow it)."
+            + (
+                f" With 'valid' padding, strides=1 and then y[:, ::{stride}, ::{stride}]\n"
+                "# give the same output."
+                if padding == "valid"
+                else ""
+            )
+            + "\n"
+        )
     return (
         "import numpy as np\n"
         "import keras\n"
         "from keras import layers\n\n"
-        f"layer = layers.SeparableConv2D({out_channels}, {kernel_size}, strides={stride}, "
+        + refused
+        + f"layer = layers.SeparableConv2D({out_channels}, {kernel_size}, strides={stride}, "
         f'padding="{padding}",\n'
         f"                               {dil}depth_multiplier={depth_multiplier}, "
         "use_bias=False)\n"

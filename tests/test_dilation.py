@@ -150,3 +150,15 @@ def test_a_dilated_kernel_that_does_not_fit_says_its_span():
 def test_bad_dilation_names_dilation(bad):
     with pytest.raises(ValueError, match="dilation"):
         conv2d(np.ones((5, 5, 1)), np.ones((1, 1, 1, 1)), dilation=bad)
+
+
+@pytest.mark.parametrize(("stride", "d"), [(2, 2), (3, 2), (2, 3)])
+def test_valid_stride_with_dilation_is_the_stride_1_output_subsampled(stride, d):
+    """What the generated Keras code tells a student (Keras refuses strides > 1 with
+    dilation_rate > 1): under 'valid', stride s equals stride 1 then every s-th output."""
+    rng = np.random.default_rng(stride * d)
+    x, k = rng.standard_normal((13, 11, 2)), rng.standard_normal((3, 2, 2, 3))
+    _close(
+        conv2d(x, k, stride=stride, dilation=d),
+        naive_conv2d(x, k, 1, "valid", dilation=d)[::stride, ::stride],
+    )

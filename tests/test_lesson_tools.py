@@ -111,3 +111,11 @@ def test_generated_code_carries_the_dilation(k, dilation, pad):
     if pad:
         assert pad in torch_code
     assert "dilation" not in pytorch_separable(3, 8, k) + keras_separable(3, 8, k)
+
+
+def test_keras_code_warns_where_keras_refuses_stride_with_dilation():
+    both = keras_separable(3, 8, 3, stride=2, dilation=2)
+    assert "ValueError" in both and "y[:, ::2, ::2]" in both
+    assert "ValueError" not in keras_separable(3, 8, 3, stride=2)
+    assert "ValueError" not in keras_separable(3, 8, 3, dilation=2)
+    assert "::2" not in keras_separable(3, 8, 3, stride=2, dilation=2, padding="same")

@@ -131,11 +131,12 @@ def colour_mode(prefix: str) -> bool:
     )
 
 
-def dilation_control(prefix: str, *, max_dilation: int = 4, where=st) -> int:
+def dilation_control(prefix: str, *, max_dilation: int = 4, where=st, stride: int = 1) -> int:
     """The kernel's dilation (Keras ``dilation_rate``, PyTorch ``dilation``), 1 = none.
 
-    Bound to the address bar, so a shared link keeps it, and kept across page switches."""
-    return int(
+    Bound to the address bar, so a shared link keeps it, and kept across page switches. With
+    ``stride`` > 1 too, a caption says that Keras refuses the combination."""
+    dilation = int(
         where.slider(
             "Dilation",
             1,
@@ -150,3 +151,9 @@ def dilation_control(prefix: str, *, max_dilation: int = 4, where=st) -> int:
             "dilation).",
         )
     )
+    if dilation > 1 and stride > 1:
+        where.caption(
+            "Stride and dilation together: PyTorch and this app allow it; Keras and TensorFlow "
+            "refuse strides > 1 with dilation_rate > 1."
+        )
+    return dilation
