@@ -316,11 +316,11 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
             key=f"dw4_prod_{i}",
         )
         value = float(depthwise[row, col, i])
-        agree = sum_matches(dw.products[i], value, depthwise.dtype)
         p4.markdown(
             f"**Channel {i}**: Σ of the {k * k} products  \nΣ = **{dw.sums[i]:.4g}**  \n"
             f"Depthwise output at ({row}, {col}, {i}) = **{value:.4g}**"
-            + ("  \n✓ the same number" if agree else "  \n✗ they differ")
+            + "  \n"
+            + _verdict(dw.products[i], dw.sums[i], value, depthwise.dtype)
         )
     if outside:
         st.caption("Grey cells in a patch lie in the padding: their value is 0.")
@@ -370,14 +370,24 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
     ]
     for o in range(o_first, last):
         value = float(pointwise[row, col, o])
-        same = sum_matches(pw.products[:, o], value, pointwise.dtype)
-        verdict = "✓ the same number" if same else "✗ they differ"
+        verdict = _verdict(pw.products[:, o], pw.sums[o], value, pointwise.dtype)
         lines.append(f"| {o} | {pw.sums[o]:.4g} | {value:.4g} | {verdict} |")
     st.markdown("\n".join(lines))
     st.caption(
         f"Rows are the {n} depthwise channels, columns the outputs: each output's Σ is its "
         "column of products added up."
     )
+
+
+def _verdict(products, total: float, value: float, dtype) -> str:
+    """Whether the sum of ``products`` (``total``, float64) is the output ``value`` (computed in
+    ``dtype``): rounding is allowed for by a bound scaled by Σ|products| (``sum_matches``), and
+    the sentence says so when the two printed numbers differ in their last digit."""
+    if not sum_matches(products, value, dtype):
+        return "✗ they differ"
+    if f"{total:.4g}" == f"{value:.4g}":
+        return "✓ the same number"
+    return f"✓ the same number, up to {np.dtype(dtype).name} rounding"
 
 
 def _group_start(key: str, total: int, size: int) -> int:
