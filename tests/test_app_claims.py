@@ -149,3 +149,16 @@ def test_cost_page_footnotes_the_papers_figures():
     text = _text(_app("app_pages/cost.py"))
     for figure in ("4,867 M", "4,866 M", "290.68 M", "291 M", "1.91 %", "1.19 %"):
         assert figure in text, figure
+
+
+def test_dilation_survives_a_page_switch():
+    """The new controls keep their value when a student goes to the Overview and back."""
+    at = _app("app_pages/spatial.py")
+    at.slider(key="sp_dilation").set_value(3).run()
+    at.switch_page("app_pages/cost.py").run()
+    at.slider(key="cost_dilation").set_value(2).run()
+    at.switch_page("app_pages/overview.py").run()
+    at.switch_page("app_pages/spatial.py").run()
+    assert at.slider(key="sp_dilation").value == 3
+    at.switch_page("app_pages/cost.py").run()
+    assert at.slider(key="cost_dilation").value == 2
