@@ -86,7 +86,8 @@ c1.plotly_chart(heatmap_figure(f.column, title="column", height=300), key="sp_co
 c2.plotly_chart(heatmap_figure(f.row, title="row", height=180), key="sp_row")
 c3.plotly_chart(heatmap_figure(f.approximation, title="column × row", height=300), key="sp_outer")
 if f.is_separable:
-    c4.success("Rank 1: column × row *is* the kernel, so the two passes are exact.")
+    zeros = " (all zeros)" if f.rank == 0 else ""
+    c4.success(f"Rank {f.rank}: column × row *is* the kernel{zeros}, so the two passes are exact.")
 else:
     r = c4.slider(
         "Sum of the first r SVD terms",

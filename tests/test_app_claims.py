@@ -94,7 +94,8 @@ def test_spatial_page_all_zero_kernel_is_rank_0():
     at.text_area(key="sp_text").set_value("0 0 0\n0 0 0\n0 0 0").run()
     assert not at.exception
     text = _text(at)
-    assert "Rank **0**" in text
+    assert "Rank **0**" in text and "Rank 0" in text
+    assert "Rank 1" not in text and "Rank **1**" not in text
     assert "one singular value is non-zero" not in text.lower()
 
 
