@@ -29,6 +29,8 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ._checks import whole
+
 #: Pillow formats we accept; anything else (EPS, PSD, ICO, ...) is "not an image we can read".
 #: "JPEG" also opens MPO, the multi-picture JPEG that many phones write.
 FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")
@@ -109,8 +111,8 @@ def load_image(
         ``max_side`` or ``max_pixels`` is not a whole number of at least 1.
     """
     data = _check_data(data)
-    max_side = _check_positive_int(max_side, "max_side")
-    max_pixels = _check_positive_int(max_pixels, "max_pixels")
+    max_side = whole(max_side, "max_side", 1)
+    max_pixels = whole(max_pixels, "max_pixels", 1)
     if not data:
         raise ImageLoadError("The file is empty.")
 
@@ -156,12 +158,6 @@ def _check_data(data) -> bytes:
         f"data must be the file's bytes (bytes, bytearray or memoryview), "
         f"got {type(data).__name__}{hint}."
     )
-
-
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}.")
-    return int(value)
 
 
 def _open(data: bytes, max_pixels: int) -> Image.Image:
@@ -326,7 +322,7 @@ def resize_to(image: np.ndarray, max_side: int) -> np.ndarray:
     image = np.asarray(image)
     if image.ndim not in (2, 3):
         raise ValueError(f"image must have shape (H, W) or (H, W, C), got {image.shape}.")
-    max_side = _check_positive_int(max_side, "max_side")
+    max_side = whole(max_side, "max_side", 1)
     dtype = _float_dtype(image)
     height, width = image.shape[:2]
     new_width, new_height = _target_size(width, height, max_side)
