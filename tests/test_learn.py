@@ -1,4 +1,5 @@
-"""Tests for sepconv_core.learn: gradients, training, tasks and the shipped learned kernels.
+"""Tests for sepconv_core.learn (gradients, training), sepconv_core.tasks and the shipped set
+read by sepconv_core.learned_kernels.
 
 References are independent of the code under test: a naive separable layer and convolution
 built from ``scipy.signal.correlate2d`` (below), central finite differences of that reference
@@ -7,23 +8,24 @@ targets made by known random kernels.
 """
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.signal import correlate2d
 
 from sepconv_core.learn import (
-    TASKS,
     conv2d_loss_and_grads,
     fit_conv2d,
     fit_separable,
-    load_learned_kernels,
-    make_task,
     separable_loss_and_grads,
 )
+from sepconv_core.learned_kernels import load_learned_kernels
+from sepconv_core.tasks import TASKS, make_task
 
 LUMA = np.array([0.299, 0.587, 0.114])
 SHIPPED_TASKS = ("edges", "blur", "emboss", "sharpen")
+SHIPPED_FILE = Path(__file__).resolve().parent.parent / "assets" / "learned_kernels.npz"
 
 # ----------------------------------------------------------------- naive reference layers
 
@@ -461,7 +463,7 @@ def test_make_task_rejects_unknown_names_and_bad_images():
 
 @pytest.fixture(scope="module")
 def shipped():
-    return load_learned_kernels()
+    return load_learned_kernels(SHIPPED_FILE)
 
 
 def test_shipped_file_has_the_documented_entries(shipped):
@@ -539,9 +541,7 @@ def test_load_learned_kernels_reads_a_given_path(tmp_path):
 
 def test_learned_depthwise_for_other_channel_counts():
     """A learned stack serves RGB as trained, and any other channel count with its gray kernel."""
-    from sepconv_core.learn import load_learned_kernels
-
-    entry = load_learned_kernels()["blur_3"]
+    entry = load_learned_kernels(SHIPPED_FILE)["blur_3"]
     np.testing.assert_array_equal(entry.depthwise_for(3), entry.depthwise)
     one = entry.depthwise_for(1)
     assert one.shape == (3, 3, 1, 1)

@@ -13,7 +13,10 @@ from collections import OrderedDict
 import numpy as np
 import streamlit as st
 
-from sepconv_core.learn import fit_conv2d, fit_separable, load_learned_kernels, make_task
+from sepconv_core.learn import fit_conv2d, fit_separable
+from sepconv_core.learned_kernels import load_learned_kernels
+from sepconv_core.tasks import make_task
+from ui.state import ASSETS
 
 MAX_RUNS = 32
 TIME_BUDGET = 8.0  # seconds per model, so a shared server stays responsive
@@ -47,7 +50,7 @@ def _store() -> _Store:
 @st.cache_resource
 def shipped_kernels() -> dict:
     """The learned kernels in assets/learned_kernels.npz, loaded once for all sessions."""
-    return load_learned_kernels()
+    return load_learned_kernels(ASSETS / "learned_kernels.npz")
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
