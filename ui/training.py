@@ -2,7 +2,8 @@
 
 A training run draws its progress as it goes, which ``st.cache_data`` cannot replay, so
 finished runs are kept in one small shared LRU store instead (``st.cache_resource``): a
-classroom where thirty students pick the same task trains it once.
+student who picks a task someone has already trained gets that run at once. Runs still in
+progress are not shared: students who start the same task together each train it.
 """
 
 from __future__ import annotations
