@@ -31,20 +31,18 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 import time
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from sepconv_core.conv import equivalent_kernel
+from sepconv_core.image import load_image, resize_to
+from sepconv_core.learn import fit_separable
+from sepconv_core.tasks import make_task
 
-from sepconv_core.conv import equivalent_kernel  # noqa: E402
-from sepconv_core.image import load_image, resize_to  # noqa: E402
-from sepconv_core.learn import fit_separable  # noqa: E402
-from sepconv_core.tasks import make_task  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 OUTPUT = ROOT / "assets" / "learned_kernels.npz"
 IMAGES = ("astronaut.jpg", "coffee.jpg", "test_pattern.png")
