@@ -454,11 +454,6 @@ _PRESET_LIST = (
 PRESETS: dict[str, KernelPreset] = {preset.key: preset for preset in _PRESET_LIST}
 
 
-def preset_names() -> tuple[str, ...]:
-    """The keys of ``PRESETS`` in display order (``PRESETS[key].name`` is the display name)."""
-    return tuple(PRESETS)
-
-
 def get_kernel(key: str, size: int | None = None) -> np.ndarray:
     """Build the preset ``key`` at ``size`` (default: its ``default_size``)."""
     if key not in PRESETS:

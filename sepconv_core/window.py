@@ -91,11 +91,6 @@ class DepthwiseWindow:
     sums: np.ndarray
     multiplier: int
 
-    @property
-    def input_channels(self) -> np.ndarray:
-        """The input channel ``c`` of each output channel ``n = c*M + m``."""
-        return np.arange(len(self.sums)) // self.multiplier
-
 
 @dataclass(frozen=True, eq=False)
 class PointwiseWindow:
