@@ -39,16 +39,18 @@ def test_bad_numbers_get_a_sentence(text):
 
 
 def test_verdicts_say_what_is_wrong():
-    """Right answers are confirmed; wrong ones get a hint, never the answer itself."""
+    """Right answers are confirmed; wrong ones get a hint that tells too low, too high and
+    nearly right apart, or which sizes of a shape are wrong, and never the answer itself."""
     assert check("1,228,800", 1228800).correct
-    v = check("1,000,000", 1228800)
-    assert not v.correct and "too low" in v.message and "1,228,800" not in v.message
-    assert "close" in check("1,228,000", 1228800).message
+    hints = [check(text, 1228800) for text in ("1,000,000", "2,000,000", "1,228,000")]
+    assert not any(v.correct for v in hints)
+    assert len({v.message for v in hints}) == 3
+    assert not any("1,228,800" in v.message or "1228800" in v.message for v in hints)
     assert check("8x8x256", (8, 8, 256)).correct
-    v = check("12x12x256", (8, 8, 256))
-    assert not v.correct and "height" in v.message and "width" in v.message
-    assert "channels" not in v.message
-    assert "3 sizes" in check("8x8", (8, 8, 256)).message
+    shapes = [check(text, (8, 8, 256)) for text in ("9x8x256", "8x9x256", "8x8x3", "8x8")]
+    assert not any(v.correct for v in shapes)
+    assert len({v.message for v in shapes}) == 4
+    assert not any("8×8×256" in v.message for v in shapes)
     assert not check("eight", 8).correct
 
 
@@ -66,21 +68,6 @@ def test_npy_round_trip_and_csv_layouts():
     assert float(value) == pytest.approx(a[1, 2, 3], rel=1e-5)
     with pytest.raises(ValueError, match="dimensions"):
         to_csv(np.zeros((1, 1, 1, 1, 1)))
-
-
-@pytest.mark.parametrize("padding, stride", [("valid", 1), ("same", 1), ("same", 2)])
-def test_generated_code_is_valid_python_with_the_settings(padding, stride):
-    torch_code = pytorch_separable(3, 256, 5, stride=stride, padding=padding, depth_multiplier=2)
-    keras_code = keras_separable(3, 256, 5, stride=stride, padding=padding, depth_multiplier=2)
-    compile(torch_code, "<torch>", "exec")
-    compile(keras_code, "<keras>", "exec")
-    assert "groups=3" in torch_code and "nn.Conv2d(6, 256, kernel_size=1" in torch_code
-    assert f"stride={stride}" in torch_code
-    assert f'padding="{padding}"' in keras_code and "depth_multiplier=2" in keras_code
-    assert ("F.pad" in torch_code) == (padding == "same" and stride != 1)
-    if padding == "same" and stride == 2:
-        # 12 rows, k=5, stride 2: out 6, total padding (6-1)*2 + 5 - 12 = 3 -> 1 before, 2 after.
-        assert "F.pad(x, (1, 2, 1, 2))" in torch_code
 
 
 # ------------------------------------------------------------- running the generated code
@@ -125,9 +112,13 @@ class _SeparableConv2D:
     def __init__(self, filters, kernel_size, strides, padding, depth_multiplier, use_bias):
         assert not use_bias
         self.filters, self.stride, self.padding = filters, strides, padding
+        self.k, self.multiplier = kernel_size, depth_multiplier
         self.weights = None
 
     def set_weights(self, weights):
+        d, p = weights
+        assert d.shape[:2] == (self.k, self.k) and d.shape[3] == self.multiplier
+        assert p.shape == (1, 1, d.shape[2] * self.multiplier, self.filters)
         self.weights = weights
 
     def __call__(self, x):
