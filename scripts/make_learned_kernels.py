@@ -1,6 +1,6 @@
 """Train the app's shipped set of learned kernels: assets/learned_kernels.npz (deterministic).
 
-    python scripts/make_learned_kernels.py        # about 20 s on 2 cores
+    python -m scripts.make_learned_kernels        # about 20 s on 2 cores
 
 Training data: three bundled samples (assets/astronaut.jpg, assets/coffee.jpg,
 assets/test_pattern.png), each loaded with ``sepconv_core.image.load_image``, reduced with
