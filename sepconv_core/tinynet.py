@@ -27,6 +27,7 @@ Inference on one digit (``TinyNet.activations``) runs on the package's own engin
 from __future__ import annotations
 
 import io
+import json
 import math
 import time
 import zipfile
@@ -206,12 +207,13 @@ class BatchNorm:
     def __init__(self, channels: int, dtype=np.float32):
         self.params = {"gamma": np.ones(channels, dtype), "beta": np.zeros(channels, dtype)}
         self.mean, self.var = np.zeros(channels, dtype), np.ones(channels, dtype)
+        self.momentum = MOMENTUM
 
     def forward(self, x, train=False):
         if train:
             mean, var = x.mean(axis=(0, 1, 2)), x.var(axis=(0, 1, 2))
-            self.mean = MOMENTUM * self.mean + (1 - MOMENTUM) * mean
-            self.var = MOMENTUM * self.var + (1 - MOMENTUM) * var
+            self.mean = self.momentum * self.mean + (1 - self.momentum) * mean
+            self.var = self.momentum * self.var + (1 - self.momentum) * var
         else:
             mean, var = self.mean, self.var
         inv = 1 / np.sqrt(var + EPS)
@@ -611,10 +613,28 @@ def train(
             if callback is not None:
                 callback(record)
             if time_budget is not None and record["seconds"] > time_budget:
-                net._folded = None
+                calibrate(net, x_all, rng)
                 return history
-    net._folded = None
+    calibrate(net, x_all, rng)
     return history
+
+
+def calibrate(net: TinyNet, x: np.ndarray, rng, n: int = 1024, chunk: int = 128) -> None:
+    """Set batch norm's running statistics to their average over ``n`` training digits.
+
+    The running averages of a short training run still remember their start (mean 0, variance
+    1) and the early weights; inference folds these statistics into the kernels, so they are
+    measured once more with the final weights ("precise batch norm").
+    """
+    bns = [m for m in net.modules if isinstance(m, BatchNorm)]
+    idx = rng.permutation(len(x))[:n]
+    for i, start in enumerate(range(0, len(idx), chunk)):
+        for bn in bns:
+            bn.momentum = i / (i + 1)  # the running value becomes the mean over chunks
+        net.forward(x[idx[start : start + chunk]], train=True)
+    for bn in bns:
+        bn.momentum = MOMENTUM
+    net._folded = None
 
 
 def accuracy(net: TinyNet, images, labels) -> float:
@@ -629,17 +649,32 @@ def weights_key(kind: str, width_multiplier: float) -> str:
     return f"{kind}_{float(width_multiplier):g}"
 
 
-def save_trained(nets: list[TinyNet], path: Path | str = WEIGHTS_FILE) -> None:
-    """Write ``nets`` to one npz (float32, fixed zip timestamps so the bytes are reproducible)."""
+def save_trained(nets: list[TinyNet], path: Path | str = WEIGHTS_FILE, metadata=None) -> None:
+    """Write ``nets`` to one npz (float32, fixed zip timestamps so the bytes are reproducible).
+
+    ``metadata`` (JSON-able, e.g. each net's measured test accuracy) is stored as the entry
+    "metadata", a JSON string; ``shipped_metadata`` reads it back.
+    """
+    arrays = {}
+    for net in nets:
+        for name, value in net.state().items():
+            key = f"{weights_key(net.kind, net.width_multiplier)}/{name}"
+            arrays[key] = np.asarray(value, np.float32)
+    if metadata is not None:
+        arrays["metadata"] = np.asarray(json.dumps(metadata, sort_keys=True))
     with zipfile.ZipFile(path, "w") as archive:
-        for net in nets:
-            for name, value in net.state().items():
-                buffer = io.BytesIO()
-                np.lib.format.write_array(buffer, np.asarray(value, np.float32))
-                key = f"{weights_key(net.kind, net.width_multiplier)}/{name}.npy"
-                info = zipfile.ZipInfo(key, date_time=(1980, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, buffer.getvalue())
+        for key, value in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, value, allow_pickle=False)
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, buffer.getvalue())
+
+
+def shipped_metadata(path: Path | str = WEIGHTS_FILE) -> dict:
+    """The shipped networks' metadata: {"nets": {"separable_1": {"test_accuracy", ...}}, ...}."""
+    with np.load(path, allow_pickle=False) as data:
+        return json.loads(str(data["metadata"])) if "metadata" in data.files else {}
 
 
 def load_trained(
@@ -694,3 +729,42 @@ def retrain(
         "kind": kind,
         "width_multiplier": width_multiplier,
     }
+
+
+def learned_kernels(path: Path | str = WEIGHTS_FILE) -> dict:
+    """Kernels of the shipped separable net (width 1) for the pages' "learned" family.
+
+    Two entries, as ``sepconv_core.learn.LearnedKernel`` (batch norm folded in):
+    ``mnist_conv1``, the first layer's 3 x 3 kernels, and ``mnist_block1_depthwise``, block 1's
+    depthwise kernels. ``spatial`` is the kernel with the largest weights; ``depthwise`` holds
+    the three largest, one per colour channel of an RGB image.
+    """
+    from .learn import LearnedKernel
+
+    net = load_trained("separable", 1.0, path)
+    layers = {layer.name: layer for layer in net.layers}
+    entries = {}
+    for name, layer_name, task, what in (
+        ("mnist_conv1", "conv1", "MNIST net, first layer", "the first layer's kernels"),
+        (
+            "mnist_block1_depthwise",
+            "block1 depthwise",
+            "MNIST net, block 1 depthwise",
+            "block 1's depthwise kernels",
+        ),
+    ):
+        stack = layers[layer_name].kernel.reshape(3, 3, -1)  # (3, 3, N): one 3 x 3 per channel
+        order = np.argsort(-np.abs(stack).sum(axis=(0, 1)), kind="stable")
+        entries[name] = LearnedKernel(
+            name=name,
+            task=task,
+            kernel_size=3,
+            spatial=stack[:, :, order[0]].astype(np.float64),
+            depthwise=stack[:, :, order[:3], np.newaxis].astype(np.float64),
+            pointwise=np.eye(3),
+            final_loss=float("nan"),
+            description=f"One of {what} in the tiny MobileNet trained on MNIST digits (see the "
+            "Tiny MobileNet page), batch norm folded in: the one with the largest weights "
+            "(three of them, one per colour channel, on the depthwise page).",
+        )
+    return entries
