@@ -13,6 +13,7 @@ from collections import OrderedDict
 import numpy as np
 import streamlit as st
 
+from sepconv_core import tinynet
 from sepconv_core.learn import fit_conv2d, fit_separable, load_learned_kernels, make_task
 
 MAX_RUNS = 32
@@ -46,8 +47,9 @@ def _store() -> _Store:
 
 @st.cache_resource
 def shipped_kernels() -> dict:
-    """The learned kernels in assets/learned_kernels.npz, loaded once for all sessions."""
-    return load_learned_kernels()
+    """The learned kernels in assets/learned_kernels.npz, then the tiny MobileNet's (its first
+    layer's and a block's depthwise kernels, assets/tinynet.npz), loaded once for all sessions."""
+    return {**load_learned_kernels(), **tinynet.learned_kernels()}
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
