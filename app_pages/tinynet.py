@@ -6,7 +6,12 @@ from sepconv_core.tinynet import KINDS, WIDTHS
 from ui import tinynet as tn
 from ui.figures import colourbar_note, image_figure, mosaic_figure
 from ui.text import fmt_int, fmt_shape, plain
-from ui.tinynet_figures import curves_figure, probabilities_figure, tradeoff_figure
+from ui.tinynet_figures import (
+    curves_figure,
+    paper_figure,
+    probabilities_figure,
+    tradeoff_figure,
+)
 
 st.title("Tiny MobileNet")
 st.markdown(
@@ -22,7 +27,9 @@ into the convolutions after training, so it costs nothing at inference.
 # ------------------------------------------------------------------ 1. the trade-off
 st.subheader("1. Accuracy against cost")
 results = tn.shipped_results()
-st.plotly_chart(tradeoff_figure(results, tn.PAPER), key="tn_tradeoff")
+ours, theirs = st.columns(2)
+ours.plotly_chart(tradeoff_figure(results), key="tn_tradeoff")
+theirs.plotly_chart(paper_figure(tn.PAPER), key="tn_paper")
 st.markdown(tn.tradeoff_sentence(results))
 with st.expander("The numbers (our nets; the paper's Tables 4 and 6)"):
     st.dataframe(results, hide_index=True, column_config=tn.NUMBERS)
@@ -125,6 +132,7 @@ for kind, col in zip(KINDS, st.columns(2), strict=True):
                 title=f"{kind}: {layer.name}, {fmt_shape(out.shape)}, "
                 f"{fmt_int(layer.mult_adds)} mult-adds",
                 signed=False,
+                labels=[str(c) for c in range(out.shape[2])],
                 cols=tn.mosaic_columns(out.shape[2]),
                 height=tn.mosaic_height(out),
             ),
@@ -188,9 +196,14 @@ def draw(run) -> None:
         st.success(
             f"Test accuracy: **{100 * p['test_accuracy']:.1f} %** on the 1,500 test digits "
             f"after {p['epoch'][-1]:.1f} epochs over {fmt_int(tn.TRAIN_SIZE)} digits "
-            f"(the shipped {t_kind} net at width {t_width:g}, 12 epochs over 8,500 digits: "
+            f"(the shipped {t_kind} net at width {t_width:g}, {tn.shipped_training_text()}: "
             f"{ref['test accuracy %']:.1f} %)."
         )
+        if p["step"] and p["step"][-1] < p["steps"]:
+            st.caption(
+                f"Stopped at the {tn.TIME_BUDGET:.0f} s limit after {p['step'][-1]} of "
+                f"{p['steps']} steps: the server is busy (training runs at low priority)."
+            )
 
 
 if run is not None:

@@ -229,3 +229,27 @@ def test_shipped_networks_meet_their_targets(width, digits):
     assert min(acc.values()) >= floor, acc
     if width == 1.0:
         assert acc["separable"] >= acc["normal"] - 0.02
+
+
+def test_learned_kernels_are_the_shipped_nets_kernels():
+    entries = tinynet.learned_kernels()
+    net = load_trained("separable", 1.0)
+    layers = {layer.name: layer for layer in net.layers}
+    for name, layer_name in (
+        ("mnist_conv1", "conv1"),
+        ("mnist_block1_depthwise", "block1 depthwise"),
+    ):
+        entry = entries[name]
+        stack = layers[layer_name].kernel.reshape(3, 3, -1)
+        norms = np.abs(stack).sum(axis=(0, 1))
+        assert entry.kernel_size == 3 and entry.depthwise.shape == (3, 3, 3, 1)
+        np.testing.assert_allclose(entry.spatial, stack[:, :, norms.argmax()], rtol=1e-6)
+        # the three depthwise kernels are three different channels of that layer, largest first
+        for i in range(3):
+            matches = [
+                c
+                for c in range(stack.shape[2])
+                if np.allclose(stack[:, :, c], entry.depthwise[:, :, i, 0])
+            ]
+            assert len(matches) == 1
+        assert "MNIST" in entry.label

@@ -75,6 +75,19 @@ def shipped_results() -> list[dict]:
     return rows
 
 
+@st.cache_resource(show_spinner=False)
+def shipped_training() -> dict:
+    """How the shipped networks were trained (epochs, digits, ...), from their file."""
+    return tinynet.shipped_metadata().get("training", {})
+
+
+def shipped_training_text() -> str:
+    t = shipped_training()
+    if not t:
+        return "trained longer on all 8,500 training digits"
+    return f"{t['epochs']} epochs over {t['train_digits']:,} digits"
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def activations(kind: str, width: float, digit_key: str, _image: np.ndarray):
     """Every layer's output for one digit (keyed by ``digit_key``, not the pixels)."""
@@ -204,7 +217,6 @@ def layer_rows(kind: str, width: float) -> list[dict]:
     rows.append(
         {
             "layer": "total",
-            "kind": "",
             "output": "",
             "mult-adds": net.mult_adds,
             "weights": net.weight_count,

@@ -11,15 +11,22 @@ COLOURS = {"separable": "#1b7837", "normal": "#762a83"}  # colour-blind safe pai
 SYMBOLS = {"separable": "circle", "normal": "square"}
 
 
-def tradeoff_figure(ours: list[dict], paper: tuple, *, height: int = 380) -> go.Figure:
-    """Accuracy against mult-adds (log scale): our digits on the left, the paper's ImageNet on
-    the right. Marker area follows the weights; every point is labelled."""
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=("Our tiny nets on MNIST digits", "MobileNet v1 on ImageNet (paper)"),
-        horizontal_spacing=0.12,
+def _tradeoff_layout(fig: go.Figure, title: str, yaxis: str, height: int) -> go.Figure:
+    fig.update_xaxes(type="log", title_text="mult-adds per image (log scale)")
+    fig.update_yaxes(title_text=yaxis)
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=15)),
+        height=height,
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h", y=-0.3),
     )
+    return fig
+
+
+def tradeoff_figure(ours: list[dict], *, height: int = 360) -> go.Figure:
+    """Our networks' test accuracy against mult-adds (log scale); marker size grows with the
+    weights; every point is labelled with its width multiplier."""
+    fig = go.Figure()
     for kind in ("separable", "normal"):
         rows = [r for r in ours if r["network"] == kind]
         fig.add_trace(
@@ -27,7 +34,7 @@ def tradeoff_figure(ours: list[dict], paper: tuple, *, height: int = 380) -> go.
                 x=[r["mult-adds"] for r in rows],
                 y=[r["test accuracy %"] for r in rows],
                 mode="markers+text",
-                name=f"{kind} (ours)",
+                name=kind,
                 text=[f"{r['width']:g}" for r in rows],
                 textposition="top center",
                 marker=dict(
@@ -38,10 +45,14 @@ def tradeoff_figure(ours: list[dict], paper: tuple, *, height: int = 380) -> go.
                 customdata=[[r["width"], r["weights"]] for r in rows],
                 hovertemplate=f"{kind}, width %{{customdata[0]}}<br>%{{x:,}} mult-adds<br>"
                 "%{customdata[1]:,} weights<br>%{y:.1f} % of test digits<extra></extra>",
-            ),
-            row=1,
-            col=1,
+            )
         )
+    return _tradeoff_layout(fig, "Our tiny nets on MNIST digits", "test accuracy %", height)
+
+
+def paper_figure(paper: tuple, *, height: int = 360) -> go.Figure:
+    """MobileNet v1 on ImageNet, from the paper: top-1 accuracy against mult-adds (log scale)."""
+    fig = go.Figure()
     normal = [p for p in paper if p[0].startswith("Conv")]
     separable = [p for p in paper if not p[0].startswith("Conv")]
     for kind, rows in (("separable", separable), ("normal", normal)):
@@ -50,7 +61,7 @@ def tradeoff_figure(ours: list[dict], paper: tuple, *, height: int = 380) -> go.
                 x=[p[2] * 1e6 for p in rows],
                 y=[p[1] for p in rows],
                 mode="markers+text",
-                name=f"{kind} (paper)",
+                name=kind,
                 text=[p[0].split(" MobileNet")[0] if kind == "separable" else "" for p in rows],
                 textposition="top center",
                 marker=dict(
@@ -62,19 +73,9 @@ def tradeoff_figure(ours: list[dict], paper: tuple, *, height: int = 380) -> go.
                 customdata=[[p[0], p[3]] for p in rows],
                 hovertemplate="%{customdata[0]}<br>%{x:,.3s} mult-adds<br>"
                 "%{customdata[1]} M weights<br>%{y:.1f} % top-1<extra></extra>",
-            ),
-            row=1,
-            col=2,
+            )
         )
-    fig.update_xaxes(type="log", title_text="mult-adds per image (log scale)")
-    fig.update_yaxes(title_text="test accuracy %", row=1, col=1)
-    fig.update_yaxes(title_text="ImageNet top-1 %", row=1, col=2)
-    fig.update_layout(
-        height=height,
-        margin=dict(l=10, r=10, t=40, b=10),
-        legend=dict(orientation="h", y=-0.25),
-    )
-    return fig
+    return _tradeoff_layout(fig, "MobileNet v1 on ImageNet (paper)", "ImageNet top-1 %", height)
 
 
 def probabilities_figure(probs: np.ndarray, *, title: str, height: int = 260) -> go.Figure:
