@@ -98,17 +98,10 @@ def _same_pad(x: np.ndarray, k: int, stride: int) -> np.ndarray:
 def _taps(xp: np.ndarray, k: int, stride: int, out_hw: tuple[int, int]):
     """Yield (i, j, view): the padded input under kernel tap (i, j) at every output position."""
     oh, ow = out_hw
+    rows, cols = stride * (oh - 1) + 1, stride * (ow - 1) + 1
     for i in range(k):
         for j in range(k):
-            yield (
-                i,
-                j,
-                xp[
-                    :,
-                    i : i + stride * (oh - 1) + 1 : stride,
-                    j : j + stride * (ow - 1) + 1 : stride,
-                ],
-            )
+            yield i, j, xp[:, i : i + rows : stride, j : j + cols : stride]
 
 
 class Conv:
