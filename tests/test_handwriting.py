@@ -15,7 +15,7 @@ def digits():
     return load_digits()
 
 
-def _photo(digit28: np.ndarray, *, size=(480, 640), at=(60, 340), side=300, light_paper=True):
+def _photo(digit28: np.ndarray, *, size=(600, 800), at=(60, 440), side=300, light_paper=True):
     """A synthetic phone photo: ``digit28`` enlarged to ``side`` px and written at ``at``
     (top-left, off-centre) on paper with a brightness gradient and grain; RGB in [0, 1]."""
     rng = np.random.default_rng(0)
@@ -79,7 +79,7 @@ def test_thin_pen_strokes_are_thickened():
     # a "7" written with a fine pen on a large page: strokes 4 px wide in a 400 px digit
     img = Image.new("L", (800, 600), 235)
     draw = ImageDraw.Draw(img)
-    draw.line([(300, 100), (560, 100), (380, 500)], fill=30, width=4)
+    draw.line([(250, 120), (600, 120), (420, 520)], fill=30, width=4)
     out, inverted = mnist_like(np.asarray(img, np.float32) / 255)
     assert inverted
     assert (out > 127).sum() >= 40  # MNIST-like stroke mass, not a faint hairline
