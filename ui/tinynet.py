@@ -191,7 +191,7 @@ def mosaic_columns(channels: int) -> int:
     return 8 if channels <= 64 else 16
 
 
-def mosaic_height(out: np.ndarray, width: int = 560) -> int:
+def mosaic_height(out: np.ndarray, width: int = 450) -> int:
     """A mosaic's figure height for a half-page column ``width`` px wide (tiles stay square)."""
     cols = mosaic_columns(out.shape[2])
     rows = -(-out.shape[2] // cols)
@@ -227,6 +227,7 @@ def layer_rows(kind: str, width: float) -> list[dict]:
 
 def tradeoff_sentence(results: list[dict]) -> str:
     """What the trade-off chart shows, in numbers, at width 1."""
+    by = {(r["network"], r["width"]): r for r in results}
     at1 = {r["network"]: r for r in results if r["width"] == 1.0}
     sep, normal = at1["separable"], at1["normal"]
     return (
@@ -235,6 +236,13 @@ def tradeoff_sentence(results: list[dict]) -> str:
         f"{normal['mult-adds'] / 1e6:.2f} M) and {normal['weights'] / sep['weights']:.1f}× fewer "
         f"weights than its normal twin, for {sep['test accuracy %']:.1f} % against "
         f"{normal['test accuracy %']:.1f} % of the test digits: the same bargain MobileNet "
-        "strikes on ImageNet (70.6 % against 71.7 % for 8.6× fewer mult-adds). Narrower nets "
-        "(width 0.5, 0.25) cost less again and lose a little more."
+        "strikes on ImageNet (70.6 % against 71.7 % for 8.6× fewer mult-adds). Narrower: "
+        + "; ".join(
+            f"at width {w:g}, separable {by[('separable', w)]['test accuracy %']:.1f} % for "
+            f"{by[('separable', w)]['mult-adds'] / 1e6:.2f} M, normal "
+            f"{by[('normal', w)]['test accuracy %']:.1f} % for "
+            f"{by[('normal', w)]['mult-adds'] / 1e6:.2f} M"
+            for w in sorted({r["width"] for r in results} - {1.0}, reverse=True)
+        )
+        + "."
     )

@@ -47,6 +47,8 @@ def tradeoff_figure(ours: list[dict], *, height: int = 360) -> go.Figure:
                 "%{customdata[1]:,} weights<br>%{y:.1f} % of test digits<extra></extra>",
             )
         )
+    acc = [r["test accuracy %"] for r in ours]
+    fig.update_yaxes(range=[min(acc) - 0.8, max(acc) + 0.8])  # room for the labels
     return _tradeoff_layout(fig, "Our tiny nets on MNIST digits", "test accuracy %", height)
 
 
