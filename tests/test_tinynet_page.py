@@ -107,6 +107,12 @@ def test_learned_family_offers_the_mnist_kernels():
     assert "mnist_conv1" in box.options or "MNIST net, first layer 3×3" in box.options
     box.set_value("mnist_conv1").run()
     assert not at.exception and not at.error
+    at.switch_page("app_pages/depthwise.py").run()
+    at.selectbox(key="dw_family").set_value("learned").run()
+    at.selectbox(key="dw_learned").set_value("mnist_block1_depthwise").run()
+    assert not at.exception and not at.error
+    captions = " ".join(c.value for c in at.caption)
+    assert "fixed by the learned kernels" in captions
 
 
 def test_retrain_reports_progress_and_accuracy():
