@@ -14,6 +14,7 @@ from collections import OrderedDict
 import numpy as np
 import streamlit as st
 
+from sepconv_core import tinynet
 from sepconv_core.learn import fit_conv2d, fit_separable
 from sepconv_core.learned_kernels import load_learned_kernels
 from sepconv_core.tasks import make_task
@@ -50,8 +51,9 @@ def _store() -> _Store:
 
 @st.cache_resource
 def shipped_kernels() -> dict:
-    """The learned kernels in assets/learned_kernels.npz, loaded once for all sessions."""
-    return load_learned_kernels(ASSETS / "learned_kernels.npz")
+    """The learned kernels in assets/learned_kernels.npz, then the tiny MobileNet's (its first
+    layer's and a block's depthwise kernels, assets/tinynet.npz), loaded once for all sessions."""
+    return {**load_learned_kernels(ASSETS / "learned_kernels.npz"), **tinynet.learned_kernels()}
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
