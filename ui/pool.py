@@ -117,9 +117,11 @@ class Run:
 
     def result(self, timeout: float | None = None):
         """The job's return value; raises the job's own exception if it failed."""
-        value = self._future.result(timeout=timeout)
-        self._ended.wait(timeout)
-        return value
+        try:
+            return self._future.result(timeout=timeout)
+        finally:
+            if self._future.done():
+                self._ended.wait(timeout)  # its last messages are on their way
 
     def __repr__(self) -> str:
         state = "done" if self.done() else "running"
