@@ -42,6 +42,7 @@ import io
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -576,6 +577,16 @@ async def run(args) -> dict:
 
         stats = Stats()
         students = [Student(n, port, photos[n], stats, args.timeout) for n in range(args.sessions)]
+        spy = None
+        if args.py_spy:
+            # The server and its children (pool workers), for the length of the workload.
+            spy = subprocess.Popen(
+                ["py-spy", "record", "--format", "raw", "--subprocesses"]
+                + ["--rate", "50", "--pid", str(proc.pid), "--output", str(args.py_spy)]
+                + ["--duration", str(int(args.duration + args.ramp + 5))],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         rngs = [random.Random(1000 + n) for n in range(args.sessions)]
         peak, stop = [report["rss_warm_mb"]], asyncio.Event()
         sampler = asyncio.create_task(sample_rss(proc.pid, peak, stop))
@@ -630,6 +641,9 @@ async def run(args) -> dict:
         stop.set()
         await sampler
         report["rss_peak_mb"] = peak[0]
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+            spy.wait(timeout=30)
         for s in students:
             await s.close()
     finally:
@@ -777,6 +791,12 @@ def main(argv=None) -> int:
         help="serve with `bash deploy/serve.sh --replicas N` (nginx in front) instead of one "
         "`streamlit run app.py`",
     )
+    p.add_argument(
+        "--py-spy",
+        type=Path,
+        help="profile the server (plain `streamlit run` only) during the workload into this "
+        "file (py-spy's raw format), then print where its CPU went",
+    )
     p.add_argument("--quick", action="store_true", help="5 sessions for 20 s")
     p.add_argument("--json", type=Path, help="also write the figures here")
     explicit = {a.split("=")[0] for a in (sys.argv[1:] if argv is None else argv)}
@@ -792,12 +812,20 @@ def main(argv=None) -> int:
         if args.trainer is None:
             args.trainer = True
     args.trainer = bool(args.trainer)
+    if args.py_spy and args.replicas:
+        p.error("--py-spy profiles one `streamlit run` process: leave out --replicas")
     if args.quick:
         args.sessions, args.duration, args.ramp = 5, 20, 2
     if not (1 <= args.sessions <= 100 and 0 < args.duration <= 600):
         p.error("--sessions must be 1..100 and --duration 0..600 s")
     report = asyncio.run(run(args))
     print_report(report)
+    if args.py_spy and args.py_spy.is_file():
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from profile_breakdown import report as breakdown
+
+        print("\nwhere the server's CPU went (py-spy):")
+        print(breakdown(str(args.py_spy)))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
     return 0 if not report["n_exceptions"] and not report["failures"] else 1
