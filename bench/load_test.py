@@ -827,7 +827,7 @@ def main(argv=None) -> int:
         print("\nwhere the server's CPU went (py-spy):")
         print(breakdown(str(args.py_spy)))
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2))
+        args.json.write_text(json.dumps(report, indent=2, default=str))
     return 0 if not report["n_exceptions"] and not report["failures"] else 1
 
 
