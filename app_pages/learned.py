@@ -63,14 +63,18 @@ job = current(key)
 if run is None and job is not None and job.failed():
     st.error(f"Training stopped with an error: {job_error(job)} Change a setting or try again.")
 if run is None and (job is None or job.failed()):
-    st.info(
-        f"Press **Train** to fit both layers ({steps} steps each, at most {TIME_BUDGET:.0f} s "
-        "each). Training runs beside the app, and finished runs are shared with everyone on "
-        "this server."
-    )
-    if st.button("Train", type="primary", key="ln_train"):
+    prompt = st.empty()
+    with prompt.container():
+        st.info(
+            f"Press **Train** to fit both layers ({steps} steps each, at most "
+            f"{TIME_BUDGET:.0f} s each). Training runs beside the app, and finished runs are "
+            "shared with everyone on this server."
+        )
+        pressed = st.button("Train", type="primary", key="ln_train")
+    if pressed:
         try:
             job = train(key, image, target, k, steps)
+            prompt.empty()
         except PoolBusy as busy:
             st.warning(str(busy))
 if run is None and job is not None and not job.failed():
