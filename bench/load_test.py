@@ -579,10 +579,11 @@ async def run(args) -> dict:
         students = [Student(n, port, photos[n], stats, args.timeout) for n in range(args.sessions)]
         spy = None
         if args.py_spy:
-            # The server and its children (pool workers), for the length of the workload.
+            # The server and its children (pool workers), for the length of the workload; only
+            # the thread holding the GIL in each process, i.e. what keeps everyone else waiting.
             spy = subprocess.Popen(
-                ["py-spy", "record", "--format", "raw", "--subprocesses"]
-                + ["--rate", "50", "--pid", str(proc.pid), "--output", str(args.py_spy)]
+                ["py-spy", "record", "--format", "raw", "--subprocesses", "--gil"]
+                + ["--rate", "100", "--pid", str(proc.pid), "--output", str(args.py_spy)]
                 + ["--duration", str(int(args.duration + args.ramp + 5))],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

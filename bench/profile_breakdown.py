@@ -1,6 +1,6 @@
 """Where a server's CPU goes, from a py-spy profile: computing, figures, PNG, JSON, Streamlit.
 
-    py-spy record --format raw --subprocesses --pid PID --output prof.txt --duration 60
+    py-spy record --format raw --subprocesses --gil --pid PID --output prof.txt --duration 60
     python bench/profile_breakdown.py prof.txt
 
 ``bench/load_test.py --py-spy prof.txt`` records the server under load and prints this too.
