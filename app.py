@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import share
 from ui.state import sidebar_image
+from ui.turns import turn
 
 st.set_page_config(
     page_title="Separable Convolution Explorer",
@@ -29,6 +30,9 @@ page = st.navigation(PAGES)
 # A link's settings go into session state before any widget exists; the view goes back into
 # the URL at the end (ui/share.py).
 share.restore()
-st.session_state["chosen_image"] = sidebar_image()
-share.run_page(page)
+# Thirty students clicking at once take turns (ui/turns.py): the first reruns finish first, and
+# only a few reruns' temporaries are in memory at a time.
+with turn():
+    st.session_state["chosen_image"] = sidebar_image()
+    share.run_page(page)
 share.publish(st.session_state["chosen_image"].is_upload)
