@@ -60,7 +60,7 @@ NGINX_PID=""
 stop() {
   local code=$1 pid
   trap - INT TERM EXIT
-  [ -n "$NGINX_PID" ] && kill -TERM "$NGINX_PID" 2>/dev/null || true
+  [ -n "$NGINX_PID" ] && kill -TERM -- "-$NGINX_PID" 2>/dev/null || true
   # Each replica leads its own process group (setsid below): this reaches its pool workers too.
   for pid in "${PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   for _ in $(seq 50); do
@@ -70,7 +70,7 @@ stop() {
     sleep 0.2
   done
   for pid in "${PIDS[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
-  [ -n "$NGINX_PID" ] && kill -KILL "$NGINX_PID" 2>/dev/null || true
+  [ -n "$NGINX_PID" ] && kill -KILL -- "-$NGINX_PID" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$RUN"
   exit "$code"
@@ -177,7 +177,8 @@ $SERVERS    }
 }
 EOF
 "$NGINX" -t -q -p "$RUN" -c "$RUN/nginx.conf"
-"$NGINX" -p "$RUN" -c "$RUN/nginx.conf" &
+# Its own session too: Ctrl-C reaches this script only, which then stops everything in order.
+setsid "$NGINX" -p "$RUN" -c "$RUN/nginx.conf" &
 NGINX_PID=$!
 echo "serve.sh: serving the class on http://$ADDRESS:$PORT ($REPLICAS replicas behind nginx);" \
   "Ctrl-C stops everything" >&2

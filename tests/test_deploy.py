@@ -200,3 +200,38 @@ def test_sigterm_stops_nginx_and_every_replica(classroom):
     for port in [classroom.port, *classroom.replicas]:
         with pytest.raises(OSError):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+
+
+def test_ctrl_c_stops_everything():
+    """Ctrl-C in a terminal sends SIGINT to the foreground group: the script stops it all."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        ["bash", "deploy/serve.sh", "--port", str(port), "--replicas", "1"]
+        + ["--address", "127.0.0.1"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        # As in a terminal: SIGINT not ignored (a background job of a script would ignore it).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "did not start"
+                time.sleep(0.3)
+        children = _descendants(proc.pid)
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(60) == 130
+        time.sleep(1)
+        assert not [p for p in children if _alive(p)]
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
