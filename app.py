@@ -6,8 +6,11 @@ Run with:  streamlit run app.py
 import streamlit as st
 
 from ui import share
+from ui.memory import tune_malloc
 from ui.state import sidebar_image
 from ui.turns import turn
+
+tune_malloc()  # once per process: freed images and figures go back to the system (ui/memory.py)
 
 st.set_page_config(
     page_title="Separable Convolution Explorer",
