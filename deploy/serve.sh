@@ -89,9 +89,10 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
 EOF
 )"
 for i in "${!BACKENDS[@]}"; do
-  # MALLOC_ARENA_MAX: a server with a thread per session would otherwise get up to 8 malloc
-  # arenas per core, each keeping freed memory (photos decoded, figures encoded) resident.
-  MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} setsid "$PYTHON" -m streamlit run app.py \
+  # glibc's malloc from the first allocation on (ui/memory.py does the same from app.py, later):
+  # freed arrays, figures and PNGs go back to the system, two arenas instead of 8 per core.
+  MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072} \
+    MALLOC_TRIM_THRESHOLD_=${MALLOC_TRIM_THRESHOLD_:-131072} setsid "$PYTHON" -m streamlit run app.py \
     --server.address 127.0.0.1 --server.port "${BACKENDS[$i]}" --server.headless true \
     --server.fileWatcherType none --browser.gatherUsageStats false \
     >"$RUN/replica-$i.log" 2>&1 &
