@@ -11,6 +11,8 @@ watches it finish.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -44,8 +46,19 @@ def current(key: tuple) -> pool.Run | None:
     return pool.get(_pool_key(key))
 
 
+@st.cache_resource(show_spinner=False)
+def _start_worker() -> bool:
+    """Start the pool's worker (and its imports) once, when the page is first shown, so the
+    first Train of a lesson does not wait a second for a process to start."""
+    tiny = np.zeros((4, 4, 1), np.float32)
+    with contextlib.suppress(pool.PoolBusy):
+        pool.run(("learned", "warm-up"), fit_both, tiny, tiny, kernel_size=1, steps=1)
+    return True
+
+
 def cached_run(key: tuple) -> dict | None:
     """The finished run for these settings: ``{"separable": ..., "normal": ...}``, or None."""
+    _start_worker()
     r = current(key)
     if r is None or not r.done() or r.failed():
         return None
