@@ -369,7 +369,7 @@ class Student:
                     FINISHED
                 ):
                     break
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.stats.timeouts += 1
             raise
         self.stats.add(kind, time.perf_counter() - start)
@@ -511,7 +511,7 @@ async def drain(s: Student, seconds: float) -> None:
     while (left := end - time.monotonic()) > 0:
         try:
             await asyncio.wait_for(s._receive(), left)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return
 
 

@@ -17,8 +17,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from sepconv_core.learn import fit_both, load_learned_kernels, make_task
+from sepconv_core.learn import fit_both
+from sepconv_core.learned_kernels import load_learned_kernels
+from sepconv_core.tasks import make_task
 from ui import pool
+from ui.state import ASSETS
 
 TIME_BUDGET = 8.0  # seconds per model, so one run cannot keep a worker for long
 POLL_SECONDS = 0.5
@@ -28,7 +31,7 @@ PoolBusy = pool.PoolBusy
 @st.cache_resource
 def shipped_kernels() -> dict:
     """The learned kernels in assets/learned_kernels.npz, loaded once for all sessions."""
-    return load_learned_kernels()
+    return load_learned_kernels(ASSETS / "learned_kernels.npz")
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
