@@ -17,6 +17,8 @@ numpy only (Pillow for image decoding); no Streamlit. One concept per module:
 - ``codegen``          the same layer as PyTorch and Keras code
 - ``quiz``             a student's typed answer, read and compared with the right one
 - ``timing``           wall-clock time of a computation
+- ``tinynet``          a tiny MobileNet and its normal twin, trained in numpy on MNIST digits
+- ``handwriting``      a photo of a handwritten digit made MNIST-like (28 × 28, centred)
 
 Private helpers: ``_padding`` (TensorFlow's padding rule, for every module) and ``_checks``
 (argument checks).

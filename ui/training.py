@@ -17,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from sepconv_core import tinynet
 from sepconv_core.learn import fit_both
 from sepconv_core.learned_kernels import load_learned_kernels
 from sepconv_core.tasks import make_task
@@ -30,8 +31,9 @@ PoolBusy = pool.PoolBusy
 
 @st.cache_resource
 def shipped_kernels() -> dict:
-    """The learned kernels in assets/learned_kernels.npz, loaded once for all sessions."""
-    return load_learned_kernels(ASSETS / "learned_kernels.npz")
+    """The learned kernels in assets/learned_kernels.npz, then the tiny MobileNet's (its first
+    layer's and a block's depthwise kernels, assets/tinynet.npz), loaded once for all sessions."""
+    return {**load_learned_kernels(ASSETS / "learned_kernels.npz"), **tinynet.learned_kernels()}
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
