@@ -33,6 +33,7 @@ __all__ = [
     "depthwise_window",
     "pointwise_window",
     "receptive_field",
+    "sum_agrees",
 ]
 
 
@@ -271,3 +272,30 @@ def pointwise_window(depthwise_output, pointwise_kernel, row, col) -> PointwiseW
     values = x[row, col, :].copy()
     products = values[:, None] * p
     return PointwiseWindow(row, col, values, p, products, products.sum(axis=0))
+
+
+def sum_agrees(products, value, *, dtype=np.float32) -> bool:
+    """Whether ``value`` is ``Σ products`` up to the rounding of computing it in ``dtype``.
+
+    A sum of n products computed in floating point may differ from the exact sum by about
+    n · eps · Σ|products| (terms that cancel leave that rounding behind), and the weights
+    themselves are rounded to ``dtype`` first. So the tolerance scales with Σ|products|, not
+    with the sum: large products that cancel to a small output still agree.
+
+    Parameters
+    ----------
+    products : array_like
+        Every product of the dot product (any shape; all are summed).
+    value : float
+        The output as the convolution computed it.
+    dtype : numpy dtype, optional
+        The dtype the convolution computed in (float32 on the pages).
+
+    Returns
+    -------
+    bool
+    """
+    p = np.asarray(products, dtype=np.float64)
+    eps = float(np.finfo(dtype).eps)
+    tolerance = (p.size + 2) * eps * float(np.abs(p).sum()) + float(np.finfo(dtype).tiny)
+    return bool(abs(float(p.sum()) - float(value)) <= tolerance)

@@ -22,7 +22,6 @@ import streamlit as st
 
 from sepconv_core import display
 from sepconv_core.window import depthwise_window, pointwise_window, receptive_field
-from ui import share
 from ui.figures import Marks, colourbar_note, heatmap_figure, mosaic_figure, with_click_layer
 from ui.text import fmt_int
 
@@ -166,9 +165,6 @@ def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) ->
             _set(row, col)  # before the sliders exist, so they start there
             _controls(out_h, out_w)
         _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding, tiny, shared)
-        if not playing:
-            # A fragment rerun skips app.py, so the link follows the position from here.
-            share.sync_url()
 
     body()
 
