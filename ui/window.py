@@ -21,8 +21,20 @@ import numpy as np
 import streamlit as st
 
 from sepconv_core import display
-from sepconv_core.window import depthwise_window, pointwise_window, receptive_field
-from ui.figures import Marks, colourbar_note, heatmap_figure, mosaic_figure, with_click_layer
+from sepconv_core.window import (
+    depthwise_window,
+    pointwise_window,
+    receptive_field,
+    sum_agrees,
+)
+from ui.figures import (
+    Marks,
+    colourbar_note,
+    heatmap_figure,
+    mosaic_figure,
+    with_click_layer,
+    with_sparse_click_layer,
+)
 from ui.text import fmt_int
 
 ROW, COL, PIXEL, PLAY, SPEED = "dw_row", "dw_col", "dw_pixel", "dw_play", "dw_speed"
@@ -137,7 +149,7 @@ def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) ->
         f"each channel's {k}×{k} kernel on a {k}×{k} patch of its input channel, multiplies cell "
         f"by cell and adds up: that sum **is** the depthwise output there. The pointwise stage "
         f"then multiplies the {n} depthwise values at that pixel by each output's {n} weights "
-        "and adds up again. Click a pixel on either output to move there."
+        "and adds up again."
     )
     c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
     playing = c1.toggle(
@@ -147,7 +159,9 @@ def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) ->
         args=(out_h, out_w),
         help="Walk over every output position in reading order; it stops after the last one.",
     )
-    speed = c2.select_slider("Speed", list(SPEEDS), value="medium", key=SPEED)
+    speed = c2.select_slider(
+        "Speed", list(SPEEDS), value="medium", key=SPEED, persist_state="session"
+    )
     interval = SPEEDS[speed]
 
     @st.fragment(run_every=interval if playing else None)
@@ -173,7 +187,7 @@ def _controls(out_h: int, out_w: int) -> None:
     a, b, c = st.columns([3, 3, 2], vertical_alignment="bottom")
     for box, key, label, size in ((a, ROW, "Output row", out_h), (b, COL, "Output column", out_w)):
         if size > 1:
-            box.slider(label, 0, size - 1, key=key)
+            box.slider(label, 0, size - 1, key=key, bind="query-params", persist_state="session")
         else:
             box.caption(f"{label}: 0 (the output is 1 pixel {'tall' if key == ROW else 'wide'}).")
     arrows = c.columns(4)
@@ -239,7 +253,7 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
     tile_cols = min(n, 4)
     a, b = st.columns([2, 1])
     tiles, from_mosaic = _mosaic_position(out_h, out_w, n, tile_cols)
-    _clickable(
+    mosaic_clicks = _clickable(
         a,
         mosaic_figure(
             depthwise,
@@ -254,7 +268,7 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         tiles,
         from_mosaic,
     )
-    _clickable(
+    spacing = _clickable(
         b,
         heatmap_figure(
             pointwise[:, :, o_first],
@@ -268,10 +282,13 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         "dw4_pick_pw",
         (out_h, out_w),
         _plane_position(out_h, out_w),
+        sparse=True,
     )
     st.caption(
         f"The outlined rectangle on each input channel is what output pixel ({row}, {col}) "
         + ("sees; grey around an input is 'same' padding (zeros). " if outside else "sees. ")
+        + _click_hint(mosaic_clicks, spacing)
+        + " "
         + colourbar_note(True, shared)
     )
 
@@ -307,11 +324,10 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
             key=f"dw4_prod_{i}",
         )
         value = float(depthwise[row, col, i])
-        agree = bool(np.isclose(dw.sums[i], value, rtol=1e-4, atol=1e-6))
         p4.markdown(
             f"**Channel {i}**: Σ of the {k * k} products  \nΣ = **{dw.sums[i]:.4g}**  \n"
-            f"Depthwise output at ({row}, {col}, {i}) = **{value:.4g}**"
-            + ("  \n✓ the same number" if agree else "  \n✗ they differ")
+            f"Depthwise output at ({row}, {col}, {i}) = **{value:.4g}**  \n"
+            + agreement(dw.products[i], value)
         )
     if outside:
         st.caption("Grey cells in a patch lie in the padding: their value is 0.")
@@ -356,15 +372,35 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         key="dw4_pw_products",
     )
     lines = [
-        f"| output | Σ of the {n} products | pointwise output at ({row}, {col}) |",
-        "| ---: | ---: | ---: |",
+        f"| output | Σ of the {n} products | pointwise output at ({row}, {col}) | the same? |",
+        "| ---: | ---: | ---: | :--- |",
     ]
     for o in range(o_first, last):
-        lines.append(f"| {o} | {pw.sums[o]:.4g} | {float(pointwise[row, col, o]):.4g} |")
+        value = float(pointwise[row, col, o])
+        same = agreement(pw.products[:, o], value, short=True)
+        lines.append(f"| {o} | {pw.sums[o]:.4g} | {value:.4g} | {same} |")
     st.markdown("\n".join(lines))
     st.caption(
         f"Rows are the {n} depthwise channels, columns the outputs: each output's Σ is its "
         "column of products added up."
+    )
+
+
+def agreement(products: np.ndarray, value: float, *, short: bool = False) -> str:
+    """ "✓ the same number" when ``value`` (the float32 output) is the sum of ``products`` up to
+    float32 rounding, whose size follows Σ|products| (large products that cancel leave more).
+    When the printed digits differ, the sentence says why."""
+    if not sum_agrees(products, value):
+        return "✗ they differ"
+    total = float(np.sum(products))
+    if f"{total:.4g}" == f"{value:.4g}":
+        return "✓" if short else "✓ the same number"
+    size = float(np.abs(products).sum())
+    if short:
+        return f"✓ up to float32 rounding (Σ|products| = {size:.4g})"
+    return (
+        f"✓ the same number, up to float32 rounding: the products add up to ±{size:.4g} "
+        "before they cancel, and float32 keeps about 7 significant digits of that."
     )
 
 
@@ -390,17 +426,38 @@ def _group_slider(label: str, key: str, total: int, size: int) -> None:
             list(range(0, total, size)),
             format_func=lambda s: f"{s}–{min(s + size, total) - 1}",
             key=key,
+            bind="query-params",
+            persist_state="session",
         )
 
 
-def _clickable(where, fig, key: str, grid: tuple[int, int], to_position) -> None:
-    """Draw ``fig`` so that a click on one of its grid cells moves the position there."""
-    if with_click_layer(fig, *grid):
+def _clickable(where, fig, key: str, grid, to_position, *, sparse: bool = False) -> int:
+    """Draw ``fig`` so that a click on one of its grid cells moves the position there.
+
+    Returns the spacing of the clickable cells (1: every cell), or 0 when the grid is too
+    large to click. ``sparse`` makes a grid of any size clickable, every few cells."""
+    spacing = with_sparse_click_layer(fig, *grid) if sparse else int(with_click_layer(fig, *grid))
+    if spacing:
         fig.update_layout(title_text=f"{fig.layout.title.text} (click a pixel)")
         on_select = partial(_on_click, key, to_position)
         where.plotly_chart(fig, key=key, on_select=on_select, selection_mode="points")
     else:
         where.plotly_chart(fig, key=key)
+    return spacing
+
+
+def _click_hint(mosaic_clicks: int, spacing: int) -> str:
+    """What a click does at this size, said plainly (it is not the same at every size)."""
+    where = "either output" if mosaic_clicks else "the pointwise output"
+    hint = f"Click a pixel on {where} to move there"
+    if spacing > 1:
+        hint += (
+            f"; at this size one pixel in {spacing} along each side takes clicks, so a click "
+            f"lands within {spacing // 2} of the spot, and the arrows then move one pixel at a time"
+        )
+    if not mosaic_clicks:
+        hint += "; the depthwise mosaic has too many cells to click at this size"
+    return hint + "."
 
 
 def _plane_position(out_h: int, out_w: int):
