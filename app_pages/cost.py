@@ -9,7 +9,7 @@ from sepconv_core.cost import (
     mobilenet_v1_cost,
     separable_ratio_formula,
 )
-from ui.lesson import predict_then_reveal, show_code
+from ui.lesson import predict_then_reveal, quiz_pending, show_code
 from ui.text import fmt_int, fmt_shape
 
 st.title("Cost calculator")
@@ -62,6 +62,7 @@ quiz = st.toggle(
     key="cost_quiz",
     help="Hide the table until you have predicted the numbers for these settings.",
 )
+QUESTIONS = ["cost_q_shape", "cost_q_normal", "cost_q_sep", "cost_q_params"]
 if quiz:
     st.subheader("Predict, then reveal")
     predict_then_reveal(
@@ -182,25 +183,29 @@ st.caption(
 
 st.subheader("'valid' or 'same'?")
 other = "same" if padding == "valid" else "valid"
-try:
-    alt = depthwise_separable_cost(
-        h, w, cin, cout, k, stride=stride, padding=other, depth_multiplier=m
+if quiz and quiz_pending(QUESTIONS):
+    # The shapes and counts below would answer the quiz's questions.
+    st.caption("This part gives the quiz's answers away: it appears once they are answered.")
+else:
+    try:
+        alt = depthwise_separable_cost(
+            h, w, cin, cout, k, stride=stride, padding=other, depth_multiplier=m
+        )
+        alt_normal = conv2d_cost(h, w, cin, cout, k, stride=stride, padding=other)
+        st.markdown(
+            f"With '{padding}' padding the output is **{fmt_shape(normal.output_shape)}**; with "
+            f"'{other}' it would be **{fmt_shape(alt_normal.output_shape)}**, costing "
+            f"{fmt_int(alt_normal.multiplications)} (normal) and {fmt_int(alt.multiplications)} "
+            "(separable) multiplications."
+        )
+    except ValueError as err:
+        st.markdown(f"'{other}' padding is not possible here: {err}")
+    st.info(
+        "A popular write-up of the classic example says the 12×12×3 image gives 12×12×256. Without "
+        "padding a 5×5 kernel fits at only 12 − 5 + 1 = 8 positions per side, so the output is "
+        "8×8×256 and the counts above use 8·8 = 64 positions. 12×12×256 is "
+        "what 'same' padding gives: two rows and columns of zeros on every side."
     )
-    alt_normal = conv2d_cost(h, w, cin, cout, k, stride=stride, padding=other)
-    st.markdown(
-        f"With '{padding}' padding the output is **{fmt_shape(normal.output_shape)}**; with "
-        f"'{other}' it would be **{fmt_shape(alt_normal.output_shape)}**, costing "
-        f"{fmt_int(alt_normal.multiplications)} (normal) and {fmt_int(alt.multiplications)} "
-        "(separable) multiplications."
-    )
-except ValueError as err:
-    st.markdown(f"'{other}' padding is not possible here: {err}")
-st.info(
-    "A popular write-up of the classic example says the 12×12×3 image gives 12×12×256. Without "
-    "padding a 5×5 kernel fits at only 12 − 5 + 1 = 8 positions per side, so the output is "
-    "8×8×256 and the counts above use 8·8 = 64 positions. 12×12×256 is "
-    "what 'same' padding gives: two rows and columns of zeros on every side."
-)
 
 st.subheader("MobileNet v1, layer by layer")
 st.markdown(

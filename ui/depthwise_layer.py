@@ -240,7 +240,7 @@ def typed_kernels(cin: int, multiplier: int) -> np.ndarray:
         )
         return _keep_good(good_key, None, default, typed)
     found = None
-    if None not in typed:
+    if all(t is not None for t in typed):
         found = np.stack(typed, axis=-1).reshape(*typed[0].shape, cin, multiplier)
     return _keep_good(good_key, found, default, typed)
 
