@@ -547,9 +547,8 @@ def channel_kernels(
     seed = _check_int(seed, "seed", 0)
 
     if family in FIXED_SIZES and size != FIXED_SIZES[family]:
-        raise ValueError(
-            f"the {family} family is {FIXED_SIZES[family]}×{FIXED_SIZES[family]} only, got size {size}."
-        )
+        fixed = FIXED_SIZES[family]
+        raise ValueError(f"the {family} family is {fixed}×{fixed} only, got size {size}.")
     shape = (size, size, channels, multiplier)
     if family in _CYCLES:
         makers = _CYCLES[family]
