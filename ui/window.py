@@ -166,32 +166,43 @@ def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) ->
 
     @st.fragment(run_every=interval if playing else None)
     def body():
-        row, col = _current(out_h, out_w, playing)
         if playing:
-            row, col = _advance(row, col, out_h, out_w, interval)
-            st.session_state[PIXEL] = (row, col)
+            row, col = _advance(*_current(out_h, out_w, True), out_h, out_w, interval)
+            _set(row, col)  # the sliders, not drawn now, come back here when the play stops
             done = row * out_w + col + 1
             st.progress(
                 done / (out_h * out_w),
                 text=f"Output row {row}, column {col}: position {done} of {out_h * out_w}",
             )
         else:
-            _set(row, col)  # before the sliders exist, so they start there
-            _controls(out_h, out_w)
+            row, col = _controls(out_h, out_w)
+            st.session_state[PIXEL] = (row, col)
         _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding, tiny, shared)
 
     body()
 
 
-def _controls(out_h: int, out_w: int) -> None:
+def _controls(out_h: int, out_w: int) -> tuple[int, int]:
+    """The row and column sliders and the arrows; returns the position they hold.
+
+    The sliders are bound to the URL, so a link's position reaches them when they are drawn
+    (not before); a position kept from a larger output is pulled inside this one first."""
+    ss = st.session_state
     a, b, c = st.columns([3, 3, 2], vertical_alignment="bottom")
+    position = []
     for box, key, label, size in ((a, ROW, "Output row", out_h), (b, COL, "Output column", out_w)):
         if size > 1:
-            box.slider(label, 0, size - 1, key=key, bind="query-params", persist_state="session")
+            if ss.get(key) is not None and not 0 <= ss[key] < size:
+                ss[key] = min(max(int(ss[key]), 0), size - 1)
+            value = box.slider(
+                label, 0, size - 1, key=key, bind="query-params", persist_state="session"
+            )
         else:
+            value = 0
             box.caption(f"{label}: 0 (the output is 1 pixel {'tall' if key == ROW else 'wide'}).")
+        position.append(int(value))
+    r, col = position
     arrows = c.columns(4)
-    r, col = st.session_state[ROW], st.session_state[COL]
     for box, label, name, (dr, dc), stop in zip(
         arrows,
         ("←", "↑", "↓", "→"),
@@ -208,6 +219,7 @@ def _controls(out_h: int, out_w: int) -> None:
             args=(dr, dc, out_h, out_w),
             help="Move the output position by one pixel.",
         )
+    return r, col
 
 
 def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding, tiny, shared):
