@@ -326,41 +326,38 @@ def one_pixel_both_ways(layer: Layer, ek: np.ndarray, o: int) -> None:
     names = _names(cin)
     st.markdown(
         f"Output {o} at pixel **({row}, {col})** (choose the pixel in step 4). A normal "
-        f"convolution multiplies one {k}×{k}×{cin} kernel with the {k}×{k}×{cin} patch: "
+        f"convolution multiplies one {k}×{k}×{cin} kernel (here output {o}'s part of the "
+        f"equivalent kernel, so both paths must agree) with the {k}×{k}×{cin} patch: "
         f"**{k * k * cin} products, added across all channels at once**. The separable layer "
         f"first adds {k * k} products inside each channel ({n} sums, the depthwise values), then "
         f"mixes those {n} values with {n} weights."
     )
-    left, right = st.columns(2)
-    left.plotly_chart(
-        mosaic_figure(
-            normal.products.transpose(1, 2, 0),
-            title=f"normal: the {k * k * cin} products",
-            labels=[f"{names[c]} ⊙ K[:, :, {c}, {o}]" for c in range(cin)],
-            cols=cin,
-            height=260,
-        ),
-        key="dw3_normal_products",
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    _products(
+        left,
+        normal.products,
+        f"normal: the {k * k * cin} products",
+        [f"{names[c]} ⊙ K[:, :, {c}, {o}]" for c in range(cin)],
+        "dw3_normal_products",
     )
     total = float(normal.products.sum())
-    left.markdown(
+    right.markdown(
         f"Σ of all {k * k * cin} products = **{total:.4g}**"
         + _verdict(normal.products, value, f"separable output {o}")
     )
-    right.plotly_chart(
-        mosaic_figure(
-            dw.products.transpose(1, 2, 0),
-            title=f"separable: {k * k} products per channel",
-            labels=[f"channel {i}" for i in range(n)],
-            cols=min(n, 4),
-            height=260,
-        ),
-        key="dw3_dw_products",
+    left, right = st.columns([5, 2], vertical_alignment="center")
+    _products(
+        left,
+        dw.products,
+        f"separable: {k * k} products per channel",
+        [f"{names[i // layer.multiplier]} ⊙ D[:, :, {i}]" for i in range(n)],
+        "dw3_dw_products",
     )
     lines = [
-        f"| channel | Σ of its {k * k} products | × weight P[channel, {o}] | = |",
+        f"| c | Σ | × P[c, {o}] | = |",
         "| ---: | ---: | ---: | ---: |",
     ]
+    right.markdown(f"Σ of each channel c's {k * k} products, then × its weight P[c, {o}]:")
     for i in range(n):
         weight = float(layer.pointwise[i, o])
         lines.append(f"| {i} | {dw.sums[i]:.4g} | {weight:.4g} | {pw.products[i, o]:.4g} |")
@@ -376,6 +373,22 @@ def one_pixel_both_ways(layer: Layer, ek: np.ndarray, o: int) -> None:
         f"{layer.cout} = {fmt_int(k * k * n + n * layer.cout)} multiplications against "
         f"{k * k * cin}·{layer.cout} = {fmt_int(k * k * cin * layer.cout)}."
     )
+
+
+def _products(where, products: np.ndarray, title: str, labels: list[str], key: str) -> None:
+    """Product planes (N, k, k) with their numbers when there are few, else as one mosaic."""
+    where.markdown(f"**{title}**")
+    if len(products) > 3:
+        where.plotly_chart(
+            mosaic_figure(products.transpose(1, 2, 0), labels=labels, cols=4, height=260),
+            key=key,
+        )
+        return
+    for i, (box, plane) in enumerate(zip(where.columns(len(products)), products, strict=True)):
+        box.plotly_chart(
+            heatmap_figure(plane, title=labels[i], digits=2, height=300, showscale=False),
+            key=f"{key}_{i}",
+        )
 
 
 def _verdict(products: np.ndarray, value: float, what: str) -> str:
