@@ -471,8 +471,9 @@ def get_kernel(key: str, size: int | None = None) -> np.ndarray:
 # ------------------------------------------------------------------ depthwise kernels
 
 CHANNEL_FAMILIES: dict[str, str] = {
-    "sobel": "Each channel gets a different detector in turn: Sobel x, Sobel y, a Laplacian "
-    "and a binomial blur.",
+    "sobel": "Each channel gets a different detector in turn: Sobel x, Sobel y, a second "
+    "derivative (the Laplacian from 3×3 up, the mixed derivative ∂²/∂x∂y at 2×2) and a "
+    "binomial blur (at 1×1 they are the scales 1, −1, 2 and ½).",
     "gaussian": "Every channel is blurred by the same Gaussian.",
     "box": "Every channel is blurred by the same box average.",
     "random": "Every channel gets its own seeded random kernel.",
@@ -502,6 +503,19 @@ def _laplacian_like(size: int) -> np.ndarray:
     return np.outer(centre, second) + np.outer(second, centre)
 
 
+def sobel_cycle_names(size: int) -> tuple[str, str, str, str]:
+    """What the four kernels of the "sobel" family are at ``size``, in cycle order.
+
+    The third is a Laplacian only from 3×3 up: at 2×2 it is the mixed derivative
+    ``[-1, 1]^T . [-1, 1]`` (rank 1, unlike a Laplacian), and at 1×1 all four are scales.
+    """
+    size = _check_int(size, "size", 1)
+    if size == 1:
+        return ("scale 1", "scale −1", "scale 2", "scale ½")
+    second = "mixed derivative ∂²/∂x∂y" if size == 2 else "Laplacian"
+    return ("Sobel x", "Sobel y", second, "binomial blur")
+
+
 def _sobel_cycle(size: int, index: int) -> np.ndarray:
     """Kernel number ``index`` of the "sobel" family (a cycle of four)."""
     if size == 1:
@@ -519,8 +533,8 @@ def channel_kernels(
     Parameters
     ----------
     family : str
-        One of ``CHANNEL_FAMILIES``. "sobel" cycles Sobel x, Sobel y, a Laplacian
-        and a binomial blur over the filters (size 1 cycles the scales 1, -1, 2, 0.5);
+        One of ``CHANNEL_FAMILIES``. "sobel" cycles Sobel x, Sobel y, a second
+        derivative and a binomial blur over the filters (``sobel_cycle_names``);
         "scharr" and "prewitt" alternate their x and y kernels; "random" draws each
         filter from ``seed``; the others repeat one kernel.
     size : int

@@ -1,5 +1,5 @@
 """The depthwise page's lesson (issue 9, points 1, 4, 13, 15, 16, 17) in Streamlit's AppTest,
-and the core pieces it rests on (``sum_agrees``, the new kernel families).
+and the core pieces it rests on (``sum_matches``, the new kernel families).
 
 Numbers are checked against tests/naive.py's loops and SciPy, never against the page's own code.
 """
@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from sepconv_core import conv, kernels
 from sepconv_core.image import center_square, resize_to
-from sepconv_core.window import depthwise_window, sum_agrees
+from sepconv_core.window import depthwise_window, sum_matches
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 STEP3 = "3 · Same as a normal convolution?"
@@ -54,7 +54,7 @@ def _chart(at: AppTest, key: str) -> dict:
 # ------------------------------------------------------------------ point 1: Σ is the output
 
 
-def test_sum_agrees_accepts_float32_rounding_and_rejects_a_real_difference():
+def test_sum_matches_accepts_float32_rounding_and_rejects_a_real_difference():
     """For 300 random depthwise windows with large cancelling kernels (Sobel 7, scaled random),
     the float32 output agrees with the float64 Σ of products; moved by 1e-4 of Σ|products|
     (far beyond float32 rounding for at most 49 terms), it does not."""
@@ -69,9 +69,9 @@ def test_sum_agrees_accepts_float32_rounding_and_rejects_a_real_difference():
         r, c = (int(v) for v in rng.integers(0, out.shape[0], 2))
         w = depthwise_window(image.astype(np.float64), kernel, r, c)
         for n in range(2):
-            assert sum_agrees(w.products[n], out[r, c, n])
+            assert sum_matches(w.products[n], out[r, c, n])
             moved = out[r, c, n] + 1e-4 * np.abs(w.products[n]).sum() + 1e-30
-            assert not sum_agrees(w.products[n], moved)
+            assert not sum_matches(w.products[n], moved)
 
 
 def test_step_4_never_says_they_differ_for_sobel_7_on_the_camera_man():

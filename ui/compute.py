@@ -36,15 +36,17 @@ def spatial_passes(
     row: np.ndarray,
     stride: int,
     padding: str,
+    dilation: int = 1,
 ) -> dict:
     """One 2-D pass with ``kernel`` and a column-then-row pass, their difference and timings."""
     k32, c32, r32 = (a.astype(np.float32) for a in (kernel, column, row))
+    args = dict(stride=stride, padding=padding, dilation=dilation)
 
     def one():
-        return conv.correlate2d(_plane, k32, stride=stride, padding=padding)
+        return conv.correlate2d(_plane, k32, **args)
 
     def two():
-        return conv.correlate2d_separable(_plane, c32, r32, stride=stride, padding=padding)
+        return conv.correlate2d_separable(_plane, c32, r32, **args)
 
     a, b = one(), two()
     return {

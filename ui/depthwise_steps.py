@@ -10,12 +10,12 @@ import numpy as np
 import streamlit as st
 
 from sepconv_core import kernels
-from sepconv_core.window import depthwise_window, pointwise_window, sum_agrees
+from sepconv_core.window import depthwise_window, pointwise_window, sum_matches
 from ui.compute import layer_seconds, normal_comparison, separable_stages
 from ui.depthwise_layer import KEEP, Layer
 from ui.figures import colourbar_note, heatmap_figure, image_figure, mosaic_figure
 from ui.lesson import downloads, predict_then_reveal, quiz_pending, show_code
-from ui.text import fmt_int, fmt_shape
+from ui.text import compare_counts, fmt_int, fmt_shape
 from ui.window import inside_one_pixel, linked_marks, position
 
 STEPS = [
@@ -203,7 +203,12 @@ def pointwise_step(layer: Layer) -> None:
     st.markdown(
         f"At every pixel the {n} depthwise values are mixed by {cout} sets of {n} weights "
         f"(1×1 kernels): {n} multiplications per output value, "
-        f"**{fmt_int(pwc.multiplications)}** in all, with {fmt_int(pwc.parameters)} weights."
+        f"**{fmt_int(pwc.multiplications)}** in all, with {fmt_int(pwc.parameters)} weights. "
+        f"With the depthwise stage: **{fmt_int(layer.cost.multiplications)}** multiplications, "
+        + compare_counts(
+            layer.cost.multiplications, layer.normal_cost.multiplications, "a normal convolution"
+        )
+        + "."
     )
     st.plotly_chart(
         heatmap_figure(
@@ -233,7 +238,7 @@ def counts_and_clocks(layer: Layer) -> None:
     m2.metric(
         "… depthwise separable",
         fmt_int(cost.multiplications),
-        help=f"{cost.ratio:.1%} of the normal convolution's.",
+        help=compare_counts(cost.multiplications, normal.multiplications, "the normal one"),
     )
     settings = (layer.image_key, layer.depthwise.tobytes(), layer.pointwise.shape, layer.stride)
     settings += (layer.padding, layer.seed)
@@ -393,7 +398,7 @@ def _products(where, products: np.ndarray, title: str, labels: list[str], key: s
 
 def _verdict(products: np.ndarray, value: float, what: str) -> str:
     """ "✓" when ``value`` is the sum of ``products`` up to float32 rounding, with the value."""
-    same = sum_agrees(products, value)
+    same = sum_matches(products, value)
     return f"  \n{what} = **{value:.4g}**  \n" + (
         "✓ the same number (up to float32 rounding)" if same else "✗ they differ"
     )

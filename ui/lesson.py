@@ -70,10 +70,21 @@ def downloads(key: str, arrays: dict[str, np.ndarray]) -> None:
 
 
 def show_code(
-    in_channels, out_channels, kernel_size, *, stride, padding, depth_multiplier, height, width
+    in_channels,
+    out_channels,
+    kernel_size,
+    *,
+    stride,
+    padding,
+    depth_multiplier,
+    height,
+    width,
+    dilation=1,
 ) -> None:
     """The same layer in PyTorch and Keras, and the source of the sepconv_core functions used."""
-    args = dict(stride=stride, padding=padding, depth_multiplier=depth_multiplier)
+    args = dict(
+        stride=stride, padding=padding, depth_multiplier=depth_multiplier, dilation=dilation
+    )
     torch_tab, keras_tab, ours_tab = st.tabs(["PyTorch", "Keras", "sepconv_core (this app)"])
     torch_tab.code(
         codegen.pytorch_separable(

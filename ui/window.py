@@ -25,7 +25,7 @@ from sepconv_core.window import (
     depthwise_window,
     pointwise_window,
     receptive_field,
-    sum_agrees,
+    sum_matches,
 )
 from ui.figures import (
     Marks,
@@ -402,7 +402,7 @@ def agreement(products: np.ndarray, value: float, *, short: bool = False) -> str
     """ "✓ the same number" when ``value`` (the float32 output) is the sum of ``products`` up to
     float32 rounding, whose size follows Σ|products| (large products that cancel leave more).
     When the printed digits differ, the sentence says why."""
-    if not sum_agrees(products, value):
+    if not sum_matches(products, value):
         return "✗ they differ"
     total = float(np.sum(products))
     if f"{total:.4g}" == f"{value:.4g}":
