@@ -384,7 +384,7 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         key="dw4_pw_products",
     )
     lines = [
-        f"| output | Σ of the {n} products | pointwise output at ({row}, {col}) | the same? |",
+        f"| output | Σ of the {n} products | pointwise output at ({row}, {col}) | |",
         "| ---: | ---: | ---: | :--- |",
     ]
     for o in range(o_first, last):
@@ -406,10 +406,10 @@ def agreement(products: np.ndarray, value: float, *, short: bool = False) -> str
         return "✗ they differ"
     total = float(np.sum(products))
     if f"{total:.4g}" == f"{value:.4g}":
-        return "✓" if short else "✓ the same number"
+        return "✓ the same number"
     size = float(np.abs(products).sum())
     if short:
-        return f"✓ up to float32 rounding (Σ|products| = {size:.4g})"
+        return f"✓ the same number, up to float32 rounding (Σ\\|products\\| = {size:.4g})"
     return (
         f"✓ the same number, up to float32 rounding: the products add up to ±{size:.4g} "
         "before they cancel, and float32 keeps about 7 significant digits of that."
