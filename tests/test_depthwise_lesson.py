@@ -274,3 +274,38 @@ def _decode(values) -> np.ndarray:
 
 def _z(at: AppTest, key: str) -> np.ndarray:
     return _decode(_chart(at, key)["data"][0]["z"])
+
+
+# ------------------------------------------------------------------ point 14: dilation
+
+
+def test_dilation_spreads_the_receptive_field_in_step_4():
+    """Tiny 12×12, k = 3, dilation 2, 'same', stride 1, pixel (4, 7). TensorFlow's 'same' pads
+    (3 − 1)·2 = 4 in all, 2 before: the field is rows 2…6 and columns 5…9, taps every 2nd
+    pixel. The sums equal naive dilated loops; the input figures outline the 9 taps."""
+    at = _page({"dw_dilation": "2", "dw_padding": "same", "dw_k": "3", "dw_step": STEP4})
+    at.slider(key="dw_row").set_value(4)
+    at.slider(key="dw_col").set_value(7).run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _text(at)
+    assert "sees input rows 2…6 and columns 5…9" in text
+    assert "(rows 2, 4, 6; columns 5, 7, 9)" in text
+    image = _tiny(at)
+    dk = kernels.channel_kernels("sobel", 3, 3, 1)
+    expected = naive_depthwise(image, dk, 1, "same", 2)[4, 7]
+    sums = [float(s) for s in re.findall(r"Σ = \*\*(-?[\d.e+-]+)\*\*", text)]
+    np.testing.assert_allclose(sums, expected, rtol=1e-3, atol=1e-4)
+    shapes = _chart(at, "dw4_in_0")["layout"]["shapes"]
+    taps = [s for s in shapes if s.get("fillcolor", "").startswith("rgba(255,255,255")]
+    assert len(taps) == 1 and taps[0]["path"].count("M") == 9
+    assert "✗" not in text
+
+
+def test_dilation_limits_k_under_valid_padding_and_counts_stay_k_squared():
+    """Tiny 12×12 'valid' with dilation 4: a k×k kernel spans (k − 1)·4 + 1 ≤ 12 pixels only
+    for k ≤ 3, so the slider stops at 3; with k = 3 the output is 12 − 8 = 4 per side and the
+    depthwise stage costs 3·3·3·4·4 = 432 multiplications."""
+    at = _page({"dw_dilation": "4", "dw_k": "3", "dw_step": "1 · Depthwise"})
+    assert at.slider(key="dw_k").max == 3
+    assert "**4×4×3**" in _text(at)
+    assert "Multiplications so far: **432**" in _text(at)

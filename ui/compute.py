@@ -75,10 +75,15 @@ def separable_stages(
     pointwise_kernel: np.ndarray,
     stride: int,
     padding: str,
+    dilation: int = 1,
 ) -> dict:
     """The depthwise output (H', W', Cin·M) and the pointwise output (H', W', Cout)."""
     d = conv.depthwise_conv2d(
-        _image, depthwise_kernel.astype(np.float32), stride=stride, padding=padding
+        _image,
+        depthwise_kernel.astype(np.float32),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
     )
     p = conv.pointwise_conv2d(d, pointwise_kernel.astype(np.float32))
     return {"depthwise": d, "pointwise": p}
@@ -93,13 +98,17 @@ def normal_comparison(
     free_kernel: np.ndarray,
     stride: int,
     padding: str,
+    dilation: int = 1,
 ) -> dict:
     """The separable layer as a normal convolution with the equivalent kernel, and a normal
     convolution with an unconstrained kernel of the same shape."""
-    sep = separable_stages(image_key, _image, depthwise_kernel, pointwise_kernel, stride, padding)
+    sep = separable_stages(
+        image_key, _image, depthwise_kernel, pointwise_kernel, stride, padding, dilation
+    )
     k = conv.equivalent_kernel(depthwise_kernel, pointwise_kernel)
-    normal = conv.conv2d(_image, k.astype(np.float32), stride=stride, padding=padding)
-    free = conv.conv2d(_image, free_kernel.astype(np.float32), stride=stride, padding=padding)
+    args = dict(stride=stride, padding=padding, dilation=dilation)
+    normal = conv.conv2d(_image, k.astype(np.float32), **args)
+    free = conv.conv2d(_image, free_kernel.astype(np.float32), **args)
     return {
         "equivalent_kernel": k,
         "normal": normal,
@@ -116,6 +125,7 @@ def layer_seconds(
     pointwise_kernel: np.ndarray,
     stride: int,
     padding: str,
+    dilation: int = 1,
 ) -> dict:
     """Median wall time of the normal convolution (with the equivalent kernel, the same shape as
     any normal kernel) and of the depthwise separable one, at these settings."""
@@ -123,11 +133,13 @@ def layer_seconds(
     p32 = pointwise_kernel.astype(np.float32)
     k32 = conv.equivalent_kernel(depthwise_kernel, pointwise_kernel).astype(np.float32)
 
+    args = dict(stride=stride, padding=padding, dilation=dilation)
+
     def normal():
-        return conv.conv2d(_image, k32, stride=stride, padding=padding)
+        return conv.conv2d(_image, k32, **args)
 
     def separable():
-        return conv.separable_conv2d(_image, d32, p32, stride=stride, padding=padding)
+        return conv.separable_conv2d(_image, d32, p32, **args)
 
     return {
         "normal": median_seconds(normal, budget=0.2),

@@ -20,7 +20,7 @@ from ui.compute import tiny_input
 from ui.state import ChosenImage
 from ui.text import plain
 from ui.training import shipped_kernels
-from ui.widgets import colour_mode
+from ui.widgets import colour_mode, dilation_control
 
 KEEP = dict(bind="query-params", persist_state="session")  # a view's widget: linked and kept
 TINY = 12  # the classic example's input side
@@ -46,6 +46,7 @@ class Layer:
     tiny: bool  # the 12×12 input, where every number is printed
     stride: int
     padding: str
+    dilation: int  # spacing of the kernel's taps (Keras dilation_rate), 1 = none
     k: int
     multiplier: int
     cout: int
@@ -90,8 +91,11 @@ def layer_controls(chosen: ChosenImage) -> Layer:
             help="'valid' shrinks the output; 'same' pads with zeros so it is ceil(size/stride).",
             **KEEP,
         )
-        # With 'valid' padding the kernel must fit inside the image: nothing larger is offered.
-        k_max = MAX_K if padding == "same" else max(1, min(MAX_K, h, w))
+        dilation = dilation_control("dw", where=c2)
+        # With 'valid' padding the kernel, spread over (k - 1)·d + 1 pixels, must fit inside
+        # the image: nothing larger is offered.
+        fits = (min(h, w) - 1) // dilation + 1
+        k_max = MAX_K if padding == "same" else max(1, min(MAX_K, fits))
         family = c4.selectbox(
             "Depthwise kernels",
             list(FAMILIES),
@@ -107,9 +111,9 @@ def layer_controls(chosen: ChosenImage) -> Layer:
             multiplier = c3.slider(
                 "Depth multiplier M", 1, 4, 1, key="dw_m", help="Kernels per input channel.", **KEEP
             )
-        dk = _fixed_kernels(family, c3, c4, cin, multiplier, k_max)
+        dk = _fixed_kernels(family, c3, c4, cin, multiplier, k_max, dilation)
         if dk is None:
-            k = _kernel_size(c3, k_max)
+            k = _kernel_size(c3, k_max, dilation)
             seed = _seed(c4)
             dk = kernels.channel_kernels(family, k, cin, multiplier, seed=seed)
         else:
@@ -118,12 +122,14 @@ def layer_controls(chosen: ChosenImage) -> Layer:
         cout = _output_channels(c4, h, w, tiny)
         shared = colour_mode("dw")
     pk = kernels.pointwise_weights(cin * multiplier, cout, seed=seed)
+    geometry = dict(stride=stride, padding=padding, dilation=dilation)
     return Layer(
         image=image,
         image_key=f"{chosen.key}|tiny{TINY}" if tiny else chosen.key,
         tiny=tiny,
         stride=int(stride),
         padding=str(padding),
+        dilation=dilation,
         k=int(k),
         multiplier=int(multiplier),
         cout=int(cout),
@@ -131,16 +137,15 @@ def layer_controls(chosen: ChosenImage) -> Layer:
         shared=shared,
         depthwise=dk,
         pointwise=pk,
-        cost=depthwise_separable_cost(
-            h, w, cin, cout, k, stride=stride, padding=padding, depth_multiplier=multiplier
-        ),
-        normal_cost=conv2d_cost(h, w, cin, cout, k, stride=stride, padding=padding),
+        cost=depthwise_separable_cost(h, w, cin, cout, k, depth_multiplier=multiplier, **geometry),
+        normal_cost=conv2d_cost(h, w, cin, cout, k, **geometry),
     )
 
 
-def _kernel_size(where, k_max: int) -> int:
+def _kernel_size(where, k_max: int, dilation: int) -> int:
     if k_max == 1:
-        where.caption("The image is 1 pixel thin, so only 1×1 kernels fit with 'valid' padding.")
+        spread = f" spread by dilation {dilation}" if dilation > 1 else ""
+        where.caption(f"Only 1×1 kernels fit this image with 'valid' padding{spread}.")
         return 1
     return int(where.slider("Kernel size k", 1, k_max, min(5, k_max), key="dw_k", **KEEP))
 
@@ -168,7 +173,7 @@ def _output_channels(where, h: int, w: int, tiny: bool) -> int:
     return int(cout)
 
 
-def _fixed_kernels(family, c3, c4, cin, multiplier, k_max) -> np.ndarray | None:
+def _fixed_kernels(family, c3, c4, cin, multiplier, k_max, dilation) -> np.ndarray | None:
     """The kernels of a family whose size is not the student's choice (learned, typed, the
     3×3-only ones), or None for a family sized by the k slider. A size that does not fit the
     image says so and falls back to Sobel kernels."""
@@ -193,8 +198,9 @@ def _fixed_kernels(family, c3, c4, cin, multiplier, k_max) -> np.ndarray | None:
     if dk.shape[0] > k_max:
         s = dk.shape[0]
         c3.caption(
-            f"The {what} {s}×{s} kernels do not fit this image with 'valid' padding; "
-            f"{k_max}×{k_max} Sobel kernels are used instead."
+            f"The {what} {s}×{s} kernels do not fit this image with 'valid' padding"
+            + (" at this dilation" if dilation > 1 else "")
+            + f"; {k_max}×{k_max} Sobel kernels are used instead."
         )
         return kernels.channel_kernels("sobel", k_max, cin, multiplier)
     if family != "learned":

@@ -35,7 +35,13 @@ def _names(cin: int) -> list[str]:
 def stages(layer: Layer) -> dict:
     """The depthwise and pointwise outputs (cached, shared by every session)."""
     return separable_stages(
-        layer.image_key, layer.image, layer.depthwise, layer.pointwise, layer.stride, layer.padding
+        layer.image_key,
+        layer.image,
+        layer.depthwise,
+        layer.pointwise,
+        layer.stride,
+        layer.padding,
+        layer.dilation,
     )
 
 
@@ -52,7 +58,8 @@ def shapes_line(layer: Layer, i: int) -> None:
     dwc, pwc = layer.cost.depthwise, layer.cost.pointwise
     parts = [
         fmt_shape(layer.shape),
-        f"{layer.k}×{layer.k}×1 (×{layer.channels})",
+        f"{layer.k}×{layer.k}×1 (×{layer.channels})"
+        + (f", dilation {layer.dilation}" if layer.dilation > 1 else ""),
         fmt_shape(dwc.output_shape),
         f"1×1×{layer.channels}×{layer.cout}",
         fmt_shape(pwc.output_shape),
@@ -153,7 +160,7 @@ def depthwise_step(layer: Layer) -> None:
         "channel c and its kernel m (TensorFlow's order)."
     )
     d = stages(layer)["depthwise"]
-    box, dot = linked_marks((h, w), k, layer.stride, layer.padding, d.shape[:2])
+    box, dot = linked_marks((h, w), k, layer.stride, layer.padding, d.shape[:2], layer.dilation)
     if layer.channels > 12:
         a, b = st.columns([1, 2])
         a.plotly_chart(
@@ -220,7 +227,9 @@ def pointwise_step(layer: Layer) -> None:
         ),
         key="dw2_weights",
     )
-    _, dot = linked_marks((h, w), layer.k, layer.stride, layer.padding, p.shape[:2], inputs=False)
+    _, dot = linked_marks(
+        (h, w), layer.k, layer.stride, layer.padding, p.shape[:2], layer.dilation, inputs=False
+    )
     st.plotly_chart(
         mosaic_figure(p, title=f"all {cout} output channels", shared=layer.shared, marks=dot),
         key="dw2_outputs",
@@ -241,7 +250,7 @@ def counts_and_clocks(layer: Layer) -> None:
         help=compare_counts(cost.multiplications, normal.multiplications, "the normal one"),
     )
     settings = (layer.image_key, layer.depthwise.tobytes(), layer.pointwise.shape, layer.stride)
-    settings += (layer.padding, layer.seed)
+    settings += (layer.padding, layer.dilation, layer.seed)
     if st.button("Time both on this server", key="dw2_time"):
         st.session_state["_dw2_times"] = (
             settings,
@@ -252,6 +261,7 @@ def counts_and_clocks(layer: Layer) -> None:
                 layer.pointwise,
                 layer.stride,
                 layer.padding,
+                layer.dilation,
             ),
         )
     measured = st.session_state.get("_dw2_times")
@@ -284,6 +294,7 @@ def normal_step(layer: Layer) -> None:
         free,
         layer.stride,
         layer.padding,
+        layer.dilation,
     )
     ek = comp["equivalent_kernel"]
     st.markdown(
@@ -323,7 +334,7 @@ def one_pixel_both_ways(layer: Layer, ek: np.ndarray, o: int) -> None:
     out_h, out_w = out["pointwise"].shape[:2]
     row, col = min(position()[0], out_h - 1), min(position()[1], out_w - 1)
     image = layer.image.astype(np.float64)
-    args = dict(stride=layer.stride, padding=layer.padding)
+    args = dict(stride=layer.stride, padding=layer.padding, dilation=layer.dilation)
     normal = depthwise_window(image, ek[:, :, :, o], row, col, **args)
     dw = depthwise_window(image, layer.depthwise, row, col, **args)
     pw = pointwise_window(out["depthwise"], layer.pointwise, row, col)
@@ -442,6 +453,7 @@ def pixel_step(layer: Layer) -> None:
         stages(layer),
         stride=layer.stride,
         padding=layer.padding,
+        dilation=layer.dilation,
         tiny=layer.tiny,
         shared=layer.shared,
     )
@@ -480,4 +492,5 @@ def arrays_and_code(layer: Layer, i: int) -> None:
             depth_multiplier=layer.multiplier,
             height=h,
             width=w,
+            dilation=layer.dilation,
         )

@@ -521,3 +521,17 @@ def with_sparse_click_layer(fig: go.Figure, rows: int, cols: int) -> int:
     fig.update_xaxes(range=[-0.5, cols - 0.5], autorange=False)
     fig.update_yaxes(range=[rows - 0.5, -0.5], autorange=False)
     return spacing
+
+
+def with_taps(fig: go.Figure, rows, cols) -> go.Figure:
+    """Outline the cells a dilated kernel multiplies: every (row, col) of ``rows`` × ``cols``.
+
+    Drawn over a plane whose receptive-field box is already marked, it shows that a dilated
+    kernel's k × k taps are every d-th pixel of the box, with the pixels between skipped."""
+    cells = [(r, c, r, c) for r in rows for c in cols]
+    path = _cells_path(cells, ((0, 0),))
+    fig.add_shape(
+        type="path", path=path, fillcolor="rgba(255,255,255,0.45)",
+        line=dict(color=MARK_DARK, width=1.5),
+    )  # fmt: skip
+    return fig

@@ -34,6 +34,7 @@ from ui.figures import (
     mosaic_figure,
     with_click_layer,
     with_sparse_click_layer,
+    with_taps,
 )
 from ui.text import fmt_int
 
@@ -58,7 +59,9 @@ def position() -> tuple[int, int]:
     return st.session_state.get(PIXEL, (0, 0))
 
 
-def linked_marks(image_shape, kernel_size, stride, padding, output_shape, *, inputs=True):
+def linked_marks(
+    image_shape, kernel_size, stride, padding, output_shape, dilation=1, *, inputs=True
+):
     """Step 4's position for another step's figures: ``(box, dot)`` marks.
 
     ``box`` outlines on an input channel what the output pixel sees, ``dot`` outlines the pixel
@@ -69,8 +72,12 @@ def linked_marks(image_shape, kernel_size, stride, padding, output_shape, *, inp
         return None, None
     (h, w), (out_h, out_w) = image_shape, output_shape
     r, c = min(position()[0], out_h - 1), min(position()[1], out_w - 1)
-    f = receptive_field(r, c, kernel_size, stride=stride, padding=padding, height=h, width=w)
+    f = receptive_field(
+        r, c, kernel_size, stride=stride, padding=padding, dilation=dilation, height=h, width=w
+    )
     patch = f"{f.bottom - f.top + 1}×{f.right - f.left + 1}"
+    if dilation > 1:
+        patch += f" (its kernel's taps are {dilation} pixels apart in it)"
     st.caption(
         f"Outlined: output pixel ({r}, {c}), chosen in step 4"
         + (f", and on each input the {patch} patch it sees." if inputs else ".")
@@ -138,7 +145,7 @@ def _advance(row: int, col: int, out_h: int, out_w: int, interval: float) -> tup
     st.rerun(scope="app")  # a full run draws a new toggle, off, and ends the timer
 
 
-def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) -> None:
+def inside_one_pixel(image, dk, pk, stages, *, stride, padding, dilation=1, tiny, shared) -> None:
     """Draw step 4: controls, the linked view, and the two dot products at one position."""
     depthwise, pointwise = stages["depthwise"], stages["pointwise"]
     out_h, out_w = depthwise.shape[:2]
@@ -177,7 +184,10 @@ def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) ->
         else:
             row, col = _controls(out_h, out_w)
             st.session_state[PIXEL] = (row, col)
-        _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding, tiny, shared)
+        _pixel_detail(
+            image, dk, pk, depthwise, pointwise, row, col,
+            stride=stride, padding=padding, dilation=dilation, tiny=tiny, shared=shared,
+        )  # fmt: skip
 
     body()
 
@@ -222,12 +232,15 @@ def _controls(out_h: int, out_w: int) -> tuple[int, int]:
     return r, col
 
 
-def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding, tiny, shared):
+def _pixel_detail(
+    image, dk, pk, depthwise, pointwise, row, col, *, stride, padding, dilation, tiny, shared
+):
     out_h, out_w, n = depthwise.shape
     k, cin, m = dk.shape[0], dk.shape[2], dk.shape[3]
     cout = pk.shape[1]
     # float64 for the explanation; the outputs shown beside it are the page's float32 ones
-    dw = depthwise_window(image.astype(np.float64), dk, row, col, stride=stride, padding=padding)
+    geometry = dict(stride=stride, padding=padding, dilation=dilation)
+    dw = depthwise_window(image.astype(np.float64), dk, row, col, **geometry)
     pw = pointwise_window(depthwise, pk, row, col)
     f = dw.field
     outside = int(dw.padding_mask.sum())
@@ -235,7 +248,15 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         f"Output pixel **({row}, {col})** of {out_h}×{out_w} sees input rows {f.top}…{f.bottom} "
         f"and columns {f.left}…{f.right} (stride {stride}: the patch moves {stride} pixel"
         f"{'s' if stride > 1 else ''} per output)"
-        + (f"; **{outside}** of its {k * k} cells are padding zeros." if outside else ".")
+        + (
+            f"; with dilation {dilation} its {k}×{k} taps are {dilation} pixels apart in that "
+            f"{f.bottom - f.top + 1}×{f.right - f.left + 1} field (rows "
+            f"{', '.join(map(str, f.rows))}; columns {', '.join(map(str, f.cols))}), the pixels "
+            "between are skipped"
+            if dilation > 1
+            else ""
+        )
+        + (f"; **{outside}** of its {k * k} taps are padding zeros." if outside else ".")
         + f"  \nMultiplications for this one pixel: depthwise {k}·{k} = {k * k} per channel × "
         f"{n} channels = **{fmt_int(k * k * n)}**; pointwise {n} per output × {cout} outputs = "
         f"**{fmt_int(n * cout)}**; **{fmt_int(k * k * n + n * cout)}** in all, against "
@@ -247,19 +268,19 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
     box = Marks(box=(f.top, f.left, f.bottom, f.right))
     cols = st.columns(cin)
     for c in range(cin):
-        cols[c].plotly_chart(
-            heatmap_figure(
-                image[:, :, c],
-                title=f"input {names[c]}",
-                signed=False,
-                zrange=(0, 1),
-                annotate=False,  # the numbers under the rectangle are in the patches below
-                height=330,
-                showscale=False,
-                marks=box,
-            ),
-            key=f"dw4_in_{c}",
+        fig = heatmap_figure(
+            image[:, :, c],
+            title=f"input {names[c]}",
+            signed=False,
+            zrange=(0, 1),
+            annotate=False,  # the numbers under the rectangle are in the patches below
+            height=330,
+            showscale=False,
+            marks=box,
         )
+        if dilation > 1:
+            with_taps(fig, f.rows, f.cols)
+        cols[c].plotly_chart(fig, key=f"dw4_in_{c}")
     o_first = _group_start("dw4_outputs", cout, OUTPUTS_AT_ONCE)
     dot = Marks(pixel=(row, col))
     tile_cols = min(n, 4)
@@ -313,7 +334,7 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         p1.plotly_chart(
             heatmap_figure(
                 dw.patches[i],
-                title=f"patch of {names[c]}",
+                title=f"taps of {names[c]}" if dilation > 1 else f"patch of {names[c]}",
                 signed=False,
                 zrange=(0, 1),
                 digits=2,
