@@ -69,7 +69,8 @@ class Layer:
 
 def layer_controls(chosen: ChosenImage) -> Layer:
     """Draw the settings panel and return the layer it describes."""
-    with st.container(border=True):
+    # An expander, open at first: on a phone the student folds it away to reach the figures.
+    with st.expander("Layer settings", expanded=True):
         c1, c2, c3, c4 = st.columns(4)
         source = c1.radio(
             "Input",
@@ -120,7 +121,8 @@ def layer_controls(chosen: ChosenImage) -> Layer:
             seed = _seed(c4)
         k, multiplier = dk.shape[0], dk.shape[3]
         cout = _output_channels(c4, h, w, tiny)
-        shared = colour_mode("dw")
+        with c1:
+            shared = colour_mode("dw")
     pk = kernels.pointwise_weights(cin * multiplier, cout, seed=seed)
     geometry = dict(stride=stride, padding=padding, dilation=dilation)
     return Layer(
