@@ -212,16 +212,15 @@ def _controls(out_h: int, out_w: int) -> tuple[int, int]:
             box.caption(f"{label}: 0 (the output is 1 pixel {'tall' if key == ROW else 'wide'}).")
         position.append(int(value))
     r, col = position
-    arrows = c.columns(4)
-    for box, label, name, (dr, dc), stop in zip(
-        arrows,
+    arrows = c.container(horizontal=True)  # one row of four, on a phone too
+    for label, name, (dr, dc), stop in zip(
         ("←", "↑", "↓", "→"),
         ("left", "up", "down", "right"),
         ((0, -1), (-1, 0), (1, 0), (0, 1)),
         (col == 0, r == 0, r == out_h - 1, col == out_w - 1),
         strict=True,
     ):
-        box.button(
+        arrows.button(
             label,
             key=f"dw4_{name}",
             disabled=stop,
