@@ -147,7 +147,7 @@ def layer_controls(chosen: ChosenImage) -> Layer:
 def _kernel_size(where, k_max: int, dilation: int) -> int:
     if k_max == 1:
         spread = f" spread by dilation {dilation}" if dilation > 1 else ""
-        where.caption(f"Only 1×1 kernels fit this image with 'valid' padding{spread}.")
+        where.caption(f"This image is too thin: only 1×1 kernels fit with 'valid' padding{spread}.")
         return 1
     return int(where.slider("Kernel size k", 1, k_max, min(5, k_max), key="dw_k", **KEEP))
 
