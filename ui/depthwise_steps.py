@@ -13,7 +13,7 @@ from sepconv_core import kernels
 from sepconv_core.window import depthwise_window, pointwise_window, sum_matches
 from ui.compute import layer_seconds, normal_comparison, separable_stages
 from ui.depthwise_layer import KEEP, Layer
-from ui.figures import colourbar_note, heatmap_figure, image_figure, mosaic_figure
+from ui.figures import chart, colourbar_note, heatmap_figure, image_figure, mosaic_figure
 from ui.lesson import downloads, predict_then_reveal, quiz_pending, show_code
 from ui.text import compare_counts, fmt_int, fmt_shape
 from ui.window import inside_one_pixel, linked_marks, position
@@ -124,11 +124,12 @@ def input_step(layer: Layer) -> None:
         )
     names = _names(cin)
     c1, c2 = st.columns([1, 3])
-    c1.plotly_chart(image_figure(layer.image, title=f"input, {h}×{w}"), key="dw_img")
+    chart(c1, image_figure(layer.image, title=f"input, {h}×{w}"), key="dw_img")
     if layer.tiny:
         cols = st.columns(cin)
         for c in range(cin):
-            cols[c].plotly_chart(
+            chart(
+                cols[c],
                 heatmap_figure(
                     layer.image[:, :, c],
                     title=names[c],
@@ -140,7 +141,8 @@ def input_step(layer: Layer) -> None:
                 key=f"dw_in_{c}",
             )
     else:
-        c2.plotly_chart(
+        chart(
+            c2,
             mosaic_figure(
                 layer.image, signed=False, shared=True, labels=names, title="input channels"
             ),
@@ -163,18 +165,21 @@ def depthwise_step(layer: Layer) -> None:
     box, dot = linked_marks((h, w), k, layer.stride, layer.padding, d.shape[:2], layer.dilation)
     if layer.channels > 12:
         a, b = st.columns([1, 2])
-        a.plotly_chart(
+        chart(
+            a,
             mosaic_figure(layer.depthwise.reshape(k, k, -1), title="depthwise kernels"),
             key="dw1_kernels",
         )
-        b.plotly_chart(
+        chart(
+            b,
             mosaic_figure(d, title="depthwise outputs", shared=layer.shared, marks=dot),
             key="dw1_outputs",
         )
     for n in range(layer.channels if layer.channels <= 12 else 0):
         c, mi = divmod(n, m)
         a, b, e = st.columns([2, 2, 3])
-        a.plotly_chart(
+        chart(
+            a,
             heatmap_figure(
                 layer.image[:, :, c],
                 title=f"input channel {c}",
@@ -186,11 +191,13 @@ def depthwise_step(layer: Layer) -> None:
             ),
             key=f"dw1_in_{n}",
         )
-        b.plotly_chart(
+        chart(
+            b,
             heatmap_figure(layer.depthwise[:, :, c, mi], title=f"its kernel {mi}", height=260),
             key=f"dw1_k_{n}",
         )
-        e.plotly_chart(
+        chart(
+            e,
             heatmap_figure(
                 d[:, :, n],
                 title=f"depthwise output {n}",
@@ -217,7 +224,8 @@ def pointwise_step(layer: Layer) -> None:
         )
         + "."
     )
-    st.plotly_chart(
+    chart(
+        st,
         heatmap_figure(
             layer.pointwise,
             title=f"pointwise weights: {n} rows (depthwise channels) × {cout} columns (outputs)",
@@ -230,7 +238,8 @@ def pointwise_step(layer: Layer) -> None:
     _, dot = linked_marks(
         (h, w), layer.k, layer.stride, layer.padding, p.shape[:2], layer.dilation, inputs=False
     )
-    st.plotly_chart(
+    chart(
+        st,
         mosaic_figure(p, title=f"all {cout} output channels", shared=layer.shared, marks=dot),
         key="dw2_outputs",
     )
@@ -308,14 +317,16 @@ def normal_step(layer: Layer) -> None:
     o = st.slider("Output channel to compare", 0, cout - 1, 0, key="dw3_o", **KEEP)
     a, b, c = st.columns(3)
     sep = stages(layer)["pointwise"]
-    a.plotly_chart(heatmap_figure(sep[:, :, o], title=f"separable, output {o}"), key="dw3_sep")
-    b.plotly_chart(
+    chart(a, heatmap_figure(sep[:, :, o], title=f"separable, output {o}"), key="dw3_sep")
+    chart(
+        b,
         heatmap_figure(
             comp["normal"][:, :, o], title=f"normal conv, equivalent kernel, output {o}"
         ),
         key="dw3_normal",
     )
-    c.plotly_chart(
+    chart(
+        c,
         heatmap_figure(
             comp["free"][:, :, o], title=f"normal conv, unconstrained kernel, output {o}"
         ),
@@ -395,13 +406,15 @@ def _products(where, products: np.ndarray, title: str, labels: list[str], key: s
     """Product planes (N, k, k) with their numbers when there are few, else as one mosaic."""
     where.markdown(f"**{title}**")
     if len(products) > 3:
-        where.plotly_chart(
+        chart(
+            where,
             mosaic_figure(products.transpose(1, 2, 0), labels=labels, cols=4, height=260),
             key=key,
         )
         return
     for i, (box, plane) in enumerate(zip(where.columns(len(products)), products, strict=True)):
-        box.plotly_chart(
+        chart(
+            box,
             heatmap_figure(plane, title=labels[i], digits=2, height=300, showscale=False),
             key=f"{key}_{i}",
         )
@@ -433,7 +446,8 @@ def _kernel_slices(layer: Layer, ek: np.ndarray, free: np.ndarray) -> None:
         (a, ek, "equivalent kernel slices", "dw3_ek"),
         (b, free, "unconstrained kernel slices", "dw3_free_k"),
     ):
-        box.plotly_chart(
+        chart(
+            box,
             mosaic_figure(
                 kernel[:, :, :, :show].reshape(k, k, -1),
                 cols=show,

@@ -535,3 +535,11 @@ def with_taps(fig: go.Figure, rows, cols) -> go.Figure:
         line=dict(color=MARK_DARK, width=1.5),
     )  # fmt: skip
     return fig
+
+
+def chart(where, fig: go.Figure, *, key: str, alt: str | None = None, **kwargs):
+    """``where.plotly_chart(fig)``: the one place the depthwise page draws a chart.
+
+    Same signature as the ``chart`` on branch i9fig (toolbar and accessible name); when that
+    is merged, keep its version and drop this one."""
+    return where.plotly_chart(fig, key=key, **kwargs)

@@ -29,6 +29,7 @@ from sepconv_core.window import (
 )
 from ui.figures import (
     Marks,
+    chart,
     colourbar_note,
     heatmap_figure,
     mosaic_figure,
@@ -279,7 +280,7 @@ def _pixel_detail(
         )
         if dilation > 1:
             with_taps(fig, f.rows, f.cols)
-        cols[c].plotly_chart(fig, key=f"dw4_in_{c}")
+        chart(cols[c], fig, key=f"dw4_in_{c}")
     o_first = _group_start("dw4_outputs", cout, OUTPUTS_AT_ONCE)
     dot = Marks(pixel=(row, col))
     tile_cols = min(n, 4)
@@ -330,7 +331,8 @@ def _pixel_detail(
     for i in range(first, min(first + CHANNELS_AT_ONCE, n)):
         c, mi = divmod(i, m)
         p1, p2, p3, p4 = st.columns([2, 2, 2, 2], vertical_alignment="center")
-        p1.plotly_chart(
+        chart(
+            p1,
             heatmap_figure(
                 dw.patches[i],
                 title=f"taps of {names[c]}" if dilation > 1 else f"patch of {names[c]}",
@@ -343,13 +345,15 @@ def _pixel_detail(
             ),
             key=f"dw4_patch_{i}",
         )
-        p2.plotly_chart(
+        chart(
+            p2,
             heatmap_figure(
                 dw.kernels[i], title=f"⊙ its kernel {mi}", digits=2, height=230, showscale=False
             ),
             key=f"dw4_kernel_{i}",
         )
-        p3.plotly_chart(
+        chart(
+            p3,
             heatmap_figure(
                 dw.products[i], title="= products", digits=2, height=230, showscale=False
             ),
@@ -370,7 +374,8 @@ def _pixel_detail(
     outs = slice(o_first, last)
     q1, q2, q3 = st.columns([1.4, 3, 3])
     height = 160 + 26 * n
-    q1.plotly_chart(
+    chart(
+        q1,
         heatmap_figure(
             pw.values[:, None],
             title="values",
@@ -381,7 +386,8 @@ def _pixel_detail(
         ),
         key="dw4_values",
     )
-    q2.plotly_chart(
+    chart(
+        q2,
         heatmap_figure(
             pw.weights[:, outs],
             title=f"weights, outputs {o_first}–{last - 1}",
@@ -392,7 +398,8 @@ def _pixel_detail(
         ),
         key="dw4_weights",
     )
-    q3.plotly_chart(
+    chart(
+        q3,
         heatmap_figure(
             pw.products[:, outs],
             title="products (value × weight)",
@@ -472,9 +479,9 @@ def _clickable(where, fig, key: str, grid, to_position, *, sparse: bool = False)
     if spacing:
         fig.update_layout(title_text=f"{fig.layout.title.text} (click a pixel)")
         on_select = partial(_on_click, key, to_position)
-        where.plotly_chart(fig, key=key, on_select=on_select, selection_mode="points")
+        chart(where, fig, key=key, on_select=on_select, selection_mode="points")
     else:
-        where.plotly_chart(fig, key=key)
+        chart(where, fig, key=key)
     return spacing
 
 
