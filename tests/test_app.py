@@ -358,8 +358,9 @@ def test_depthwise_step_4_sums_are_the_outputs_at_the_chosen_pixel():
     for (n, value), total in zip(shown, sums, strict=True):
         assert float(value) == total
         assert total == pytest.approx(expected_dw[int(n)], rel=1e-3, abs=1e-3)
-    rows = re.findall(rf"^\| (\d+) \| {number} \| {number} \|$", text, flags=re.M)
+    rows = re.findall(rf"^\| (\d+) \| {number} \| {number} \| ✓", text, flags=re.M)
     assert [int(o) for o, _, _ in rows] == list(range(8))
+    assert "✗" not in text
     for o, total, value in rows:
         assert float(total) == float(value)
         assert float(total) == pytest.approx(expected_pw[int(o)], rel=1e-3, abs=1e-3)
