@@ -5,7 +5,14 @@ import streamlit as st
 from sepconv_core import kernels
 from sepconv_core.cost import conv2d_cost, depthwise_separable_cost
 from ui.compute import normal_comparison, separable_stages, tiny_input
-from ui.figures import colourbar_note, heatmap_figure, image_figure, mosaic_figure
+from ui.figures import (
+    channel_ranges,
+    chart,
+    colourbar_note,
+    heatmap_figure,
+    image_figure,
+    mosaic_figure,
+)
 from ui.lesson import downloads, predict_then_reveal, show_code
 from ui.state import chosen_image
 from ui.text import fmt_int, fmt_shape
@@ -175,23 +182,26 @@ if i == 0:
         )
     names = ["red", "green", "blue"] if cin == 3 else [f"channel {c}" for c in range(cin)]
     c1, c2 = st.columns([1, 3])
-    c1.plotly_chart(image_figure(image, title=f"input, {h}×{w}"), key="dw_img")
+    chart(c1, image_figure(image, title=f"input, {h}×{w}"), key="dw_img")
     if tiny:
-        cols = st.columns(cin)
+        row = st.container(horizontal=True, wrap=True)  # numbers keep their size: rows wrap
         for c in range(cin):
-            cols[c].plotly_chart(
+            chart(
+                row,
                 heatmap_figure(
                     image[:, :, c],
                     title=names[c],
                     signed=False,
                     zrange=(0, 1),
+                    digits=2,
                     height=430,
                     showscale=False,
                 ),
                 key=f"dw_in_{c}",
             )
     else:
-        c2.plotly_chart(
+        chart(
+            c2,
             mosaic_figure(image, signed=False, shared=True, labels=names, title="input channels"),
             key="dw_in_mosaic",
         )
@@ -208,31 +218,42 @@ elif i == 1:
     d = stages["depthwise"]
     box, dot = linked_marks((h, w), k, stride, padding, d.shape[:2])
     if cin * multiplier <= 12:
+        # The colour switch holds here too: one range for all outputs (and all kernels).
+        out_ranges = channel_ranges(d, shared=shared)
+        k_ranges = channel_ranges(dk.reshape(k, k, -1), shared=shared)
         for c in range(cin):
             for m in range(multiplier):
                 n = c * multiplier + m
-                a, b, e = st.columns([2, 2, 3])
-                a.plotly_chart(
+                row = st.container(horizontal=True, wrap=True)
+                chart(
+                    row,
                     heatmap_figure(
                         image[:, :, c],
                         title=f"input channel {c}",
                         signed=False,
                         zrange=(0, 1),
                         annotate=tiny,
+                        digits=2,
                         height=260,
+                        showscale=False,
                         marks=box,
                     ),
                     key=f"dw1_in_{n}",
                 )
-                b.plotly_chart(
-                    heatmap_figure(dk[:, :, c, m], title=f"its kernel {m}", height=260),
+                chart(
+                    row,
+                    heatmap_figure(
+                        dk[:, :, c, m], title=f"its kernel {m}", zrange=k_ranges[n], height=200
+                    ),
                     key=f"dw1_k_{n}",
                 )
-                e.plotly_chart(
+                chart(
+                    row,
                     heatmap_figure(
                         d[:, :, n],
                         title=f"depthwise output {n}",
                         height=260,
+                        zrange=out_ranges[n],
                         annotate=max(d.shape[:2]) <= 16,
                         marks=dot,
                     ),
@@ -240,11 +261,13 @@ elif i == 1:
                 )
     else:
         a, b = st.columns([1, 2])
-        a.plotly_chart(
+        chart(
+            a,
             mosaic_figure(dk.reshape(k, k, -1), title="depthwise kernels", shared=True),
             key="dw1_kernels",
         )
-        b.plotly_chart(
+        chart(
+            b,
             mosaic_figure(d, title="depthwise outputs", shared=shared, marks=dot),
             key="dw1_outputs",
         )
@@ -261,7 +284,8 @@ elif i == 2:
         f"{fmt_int(normal_cost.multiplications)} for a normal convolution "
         f"({cost.ratio:.1%})."
     )
-    st.plotly_chart(
+    chart(
+        st,
         heatmap_figure(
             pk,
             title=f"pointwise weights: {cin * multiplier} rows (depthwise "
@@ -273,7 +297,8 @@ elif i == 2:
         key="dw2_weights",
     )
     _, dot = linked_marks((h, w), k, stride, padding, p.shape[:2], inputs=False)
-    st.plotly_chart(
+    chart(
+        st,
         mosaic_figure(p, title=f"all {cout} output channels", shared=shared, marks=dot),
         key="dw2_outputs",
     )
@@ -293,16 +318,20 @@ elif i == 3:
     )
     o = st.slider("Output channel to compare", 0, cout - 1, 0, key="dw3_o")
     a, b, c = st.columns(3)
-    a.plotly_chart(
-        heatmap_figure(stages["pointwise"][:, :, o], title=f"separable, output {o}"), key="dw3_sep"
+    chart(
+        a,
+        heatmap_figure(stages["pointwise"][:, :, o], title=f"separable, output {o}"),
+        key="dw3_sep",
     )
-    b.plotly_chart(
+    chart(
+        b,
         heatmap_figure(
             comp["normal"][:, :, o], title=f"normal conv, equivalent kernel, output {o}"
         ),
         key="dw3_normal",
     )
-    c.plotly_chart(
+    chart(
+        c,
         heatmap_figure(
             comp["free"][:, :, o], title=f"normal conv, unconstrained kernel, output {o}"
         ),
@@ -320,7 +349,8 @@ elif i == 3:
     )
     a, b = st.columns(2)
     slice_labels = [f"in {i_}, out {o_}" for i_ in range(cin) for o_ in range(show)]
-    a.plotly_chart(
+    chart(
+        a,
         mosaic_figure(
             ek[:, :, :, :show].reshape(k, k, -1),
             cols=show,
@@ -330,7 +360,8 @@ elif i == 3:
         ),
         key="dw3_ek",
     )
-    b.plotly_chart(
+    chart(
+        b,
         mosaic_figure(
             free[:, :, :, :show].reshape(k, k, -1),
             cols=show,

@@ -5,7 +5,7 @@ import streamlit as st
 
 from sepconv_core.learn import TASKS
 from ui.compute import tiny_input
-from ui.figures import heatmap_figure, image_figure, mosaic_figure, result_figure
+from ui.figures import chart, heatmap_figure, image_figure, mosaic_figure, result_figure
 from ui.state import chosen_image
 from ui.text import fmt_int
 from ui.training import TIME_BUDGET, cached_run, task_target, train
@@ -47,8 +47,8 @@ key = (chosen.key, side, task, k, steps)
 run = cached_run(key)
 target = task_target(chosen.key, side, task, image)
 a, b, c = st.columns(3)
-a.plotly_chart(image_figure(image, title="input"), key="ln_input")
-b.plotly_chart(result_figure(target, like=target, title="target"), key="ln_target")
+chart(a, image_figure(image, title="input"), key="ln_input")
+chart(b, result_figure(target, like=target, title="target"), key="ln_target")
 output_slot = c.empty()
 if run is None:
     prompt = st.empty()
@@ -58,7 +58,7 @@ if run is None:
     )
     if st.button("Train", type="primary", key="ln_train"):
         bar = st.progress(0.0, text="Training the separable layer…")
-        chart = st.empty()
+        live = st.empty()
         curves = {"separable": [], "normal": []}
 
         def on_step(model, step, loss):
@@ -78,16 +78,22 @@ if run is None:
                     xaxis_title="step",
                     yaxis_title="mean squared error",
                 )
-                chart.plotly_chart(fig, key=f"ln_live_{model}_{step}")
+                chart(
+                    live,
+                    fig,
+                    key=f"ln_live_{model}_{step}",
+                    alt=f"Loss while training, {model} layer: step {step + 1}, loss {loss:.3g}",
+                )
 
         run = train(key, image, target, k, steps, on_step)
         bar.empty()
-        chart.empty()
+        live.empty()
         prompt.empty()
 
 if run is not None:
     sep, full = run["separable"], run["normal"]
-    output_slot.plotly_chart(
+    chart(
+        output_slot,
         result_figure(sep.prediction, like=target, title="separable layer's output"),
         key="ln_pred",
     )
@@ -105,7 +111,7 @@ if run is not None:
         margin=dict(l=10, r=10, t=30, b=10),
         title="Loss while training",
     )
-    st.plotly_chart(losses, key="ln_losses")
+    chart(st, losses, key="ln_losses")
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Separable: final loss", f"{sep.final_loss:.3g}")
     m2.metric("Separable: weights", fmt_int(sep.parameters))
@@ -120,7 +126,8 @@ if run is not None:
     st.subheader("What the separable layer learned")
     d = sep.depthwise_kernel
     a, b = st.columns(2)
-    a.plotly_chart(
+    chart(
+        a,
         mosaic_figure(
             d.reshape(d.shape[0], d.shape[1], -1),
             title="depthwise kernels, one per input channel",
@@ -129,7 +136,8 @@ if run is not None:
         ),
         key="ln_dk",
     )
-    b.plotly_chart(
+    chart(
+        b,
         heatmap_figure(
             sep.pointwise_kernel,
             title="pointwise weights (rows: depthwise channels, columns: outputs)",

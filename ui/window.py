@@ -23,7 +23,7 @@ import streamlit as st
 from sepconv_core import display
 from sepconv_core.window import depthwise_window, pointwise_window, receptive_field
 from ui import share
-from ui.figures import Marks, colourbar_note, heatmap_figure, mosaic_figure, with_click_layer
+from ui.figures import Marks, chart, colourbar_note, heatmap_figure, mosaic_figure, with_click_layer
 from ui.text import fmt_int
 
 ROW, COL, PIXEL, PLAY, SPEED = "dw_row", "dw_col", "dw_pixel", "dw_play", "dw_speed"
@@ -225,7 +225,8 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
     box = Marks(box=(f.top, f.left, f.bottom, f.right))
     cols = st.columns(cin)
     for c in range(cin):
-        cols[c].plotly_chart(
+        chart(
+            cols[c],
             heatmap_figure(
                 image[:, :, c],
                 title=f"input {names[c]}",
@@ -285,7 +286,8 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
     for i in range(first, min(first + CHANNELS_AT_ONCE, n)):
         c, mi = divmod(i, m)
         p1, p2, p3, p4 = st.columns([2, 2, 2, 2], vertical_alignment="center")
-        p1.plotly_chart(
+        chart(
+            p1,
             heatmap_figure(
                 dw.patches[i],
                 title=f"patch of {names[c]}",
@@ -298,13 +300,15 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
             ),
             key=f"dw4_patch_{i}",
         )
-        p2.plotly_chart(
+        chart(
+            p2,
             heatmap_figure(
                 dw.kernels[i], title=f"⊙ its kernel {mi}", digits=2, height=230, showscale=False
             ),
             key=f"dw4_kernel_{i}",
         )
-        p3.plotly_chart(
+        chart(
+            p3,
             heatmap_figure(
                 dw.products[i], title="= products", digits=2, height=230, showscale=False
             ),
@@ -326,7 +330,8 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
     outs = slice(o_first, last)
     q1, q2, q3 = st.columns([1.4, 3, 3])
     height = 160 + 26 * n
-    q1.plotly_chart(
+    chart(
+        q1,
         heatmap_figure(
             pw.values[:, None],
             title="values",
@@ -337,7 +342,8 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         ),
         key="dw4_values",
     )
-    q2.plotly_chart(
+    chart(
+        q2,
         heatmap_figure(
             pw.weights[:, outs],
             title=f"weights, outputs {o_first}–{last - 1}",
@@ -348,7 +354,8 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         ),
         key="dw4_weights",
     )
-    q3.plotly_chart(
+    chart(
+        q3,
         heatmap_figure(
             pw.products[:, outs],
             title="products (value × weight)",
@@ -402,9 +409,9 @@ def _clickable(where, fig, key: str, grid: tuple[int, int], to_position) -> None
     if with_click_layer(fig, *grid):
         fig.update_layout(title_text=f"{fig.layout.title.text} (click a pixel)")
         on_select = partial(_on_click, key, to_position)
-        where.plotly_chart(fig, key=key, on_select=on_select, selection_mode="points")
+        chart(where, fig, key=key, on_select=on_select, selection_mode="points")
     else:
-        where.plotly_chart(fig, key=key)
+        chart(where, fig, key=key)
 
 
 def _plane_position(out_h: int, out_w: int):
