@@ -462,14 +462,27 @@ def heatmap_figure(
         else:
             height = int(max(height or 0, np.ceil(rows * cell_h + top + 10)))
     layout = axes
+    extra_top = 0
     if width is not None:
+        # The summary line may be wider than a small grid of numbers: break it in two.
+        if _text_px(summary, _px(11)) + 20 > width and ", " in summary:
+            cut = summary.rfind(", ", 0, len(summary) // 2 + 8)
+            summary = summary[: cut + 1] + "<br>" + summary[cut + 2 :]
+            extra_top = _px(18)
+            height += extra_top
+        lines = summary.split("<br>")
+        width = int(max(width, max(_text_px(t, _px(11)) for t in lines) + 20))
         layout["width"] = width
     if marks is not None:
         layout["shapes"] = _mark_shapes(marks, plane.shape)
         if marks.box is not None:
             _box_padding(layout, marks.box, plane.shape)
     layout = _layout(
-        layout, title=title, height=height or _height_for(plane.shape), summary=summary
+        layout,
+        title=title,
+        height=height or _height_for(plane.shape),
+        summary=summary,
+        extra_top=extra_top,
     )
     return dict(data=[trace], layout=layout)
 
