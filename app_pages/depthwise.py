@@ -17,7 +17,7 @@ from ui.lesson import downloads, predict_then_reveal, show_code
 from ui.state import chosen_image
 from ui.text import fmt_int, fmt_shape
 from ui.training import shipped_kernels
-from ui.widgets import colour_mode
+from ui.widgets import channel_page, colour_mode
 from ui.window import inside_one_pixel, linked_marks
 
 STEPS = [
@@ -297,9 +297,16 @@ elif i == 2:
         key="dw2_weights",
     )
     _, dot = linked_marks((h, w), k, stride, padding, p.shape[:2], inputs=False)
+    shown = channel_page("dw2_page", cout)
     chart(
         st,
-        mosaic_figure(p, title=f"all {cout} output channels", shared=shared, marks=dot),
+        mosaic_figure(
+            p[:, :, shown.start : shown.stop],
+            title=f"output channels {shown.start}–{shown.stop - 1} of {cout}",
+            shared=shared,
+            marks=dot,
+            first_channel=shown.start,
+        ),
         key="dw2_outputs",
     )
     st.caption(colourbar_note(True, shared))

@@ -528,8 +528,12 @@ def mosaic_figure(
     cols: int | None = None,
     height: int | None = None,
     marks: Marks | None = None,
+    first_channel: int = 0,
 ):
     """Every channel of ``stack`` (H, W, N) in ONE figure, as tiles of a mosaic.
+
+    ``first_channel`` numbers the tiles (labels and hover) when ``stack`` is a slice of the
+    channels, e.g. one page of 64 of them (:func:`ui.widgets.channel_page`).
 
     With ``shared`` one colour range serves all channels (comparable brightness); otherwise each
     channel is stretched over the whole scale. Small mosaics are heatmaps whose hover names the
@@ -538,7 +542,9 @@ def mosaic_figure(
     """
     stack = display.as_stack(np.asarray(stack, dtype=np.float32))
     n = stack.shape[2]
-    labels = labels or [f"channel {i}" for i in range(n)]
+    # Many small tiles (a phone shows 64 at 40 px): the number alone, as the title names them.
+    name = "channel " if n <= 16 else ""
+    labels = labels or [f"{name}{first_channel + i}" for i in range(n)]
     normed = display.normalise(stack, signed=signed, shared=shared)
     tiles = display.mosaic(normed, cols=cols)
     scale = SIGNED_SCALE if signed else SEQUENTIAL_SCALE
@@ -551,7 +557,7 @@ def mosaic_figure(
         h, w = tiles.tile_shape
         for k in range(n):
             y, x = tiles.tile_origin(k)
-            chan[y : y + h, x : x + w] = k
+            chan[y : y + h, x : x + w] = first_channel + k
         trace = dict(
             type="heatmap",
             z=values,
@@ -689,7 +695,9 @@ def describe(fig: go.Figure) -> str:
     """A figure's accessible name: its title and its summary line (shape, min, max, mean)."""
     title = fig.layout.title
     parts = [title.text, title.subtitle.text if title.subtitle else None]
-    text = ". ".join(_TAGS.sub(" ", p).strip() for p in parts if p and p.strip())
+    text = ". ".join(
+        " ".join(_TAGS.sub(" ", p).split()) for p in parts if p and _TAGS.sub("", p).strip()
+    )
     return text or "Chart"
 
 
