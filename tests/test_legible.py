@@ -103,6 +103,8 @@ def test_numbers_in_cells_are_legible_and_fit(page, app_url, view, teacher):
     assert charts, "no numbers printed on this view"
     smallest = min(c["minFont"] for c in charts)
     assert smallest >= (15 if teacher else MIN_PX), charts
+    if not teacher:  # and teacher mode's larger text stays in teacher mode's session
+        assert max(c["maxFont"] for c in charts) < 15, charts
     for c in charts:
         assert c["widthOver"] <= 0, c
         assert c["heightOver"] <= 0, c

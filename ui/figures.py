@@ -149,7 +149,17 @@ def _layout(
     the figure's accessible name from both."""
     layout = dict(layout or {})
     if title or summary:
-        heading = dict(text=title or "", font=dict(size=_px(15)), x=0.0, xanchor="left")
+        # Pinned to the top of the figure, so a summary of two lines never reaches the plot.
+        heading = dict(
+            text=title or "",
+            font=dict(size=_px(15)),
+            x=0.0,
+            xanchor="left",
+            y=1.0,
+            yref="container",
+            yanchor="top",
+            pad=dict(t=8),
+        )
         if summary:
             heading["subtitle"] = dict(text=summary, font=dict(size=_px(11), color="#555"))
         layout["title"] = heading
