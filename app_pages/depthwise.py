@@ -324,7 +324,7 @@ elif i == 3:
         "(float32 rounding)."
     )
     o = st.slider("Output channel to compare", 0, cout - 1, 0, key="dw3_o")
-    a, b, c = st.columns(3)
+    a = b = c = st.container(horizontal=True, wrap=True)  # numbers keep their size: rows wrap
     chart(
         a,
         heatmap_figure(stages["pointwise"][:, :, o], title=f"separable, output {o}"),

@@ -21,7 +21,8 @@ MIN_PX = 11
 # For every chart that prints numbers: font sizes, and the worst fit of a number in its cell.
 CELL_NUMBERS = """() => [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')]
   .map(plot => {
-    const labels = [...plot.querySelectorAll('.heatmap-label')].filter(t => t.textContent.trim());
+    const labels = [...plot.querySelectorAll('.heatmap-label text')]
+      .filter(t => t.textContent.trim());
     if (!labels.length) return null;
     const boxes = labels.map(t => t.getBBox());
     const sizes = labels.map(t => parseFloat(getComputedStyle(t).fontSize));
