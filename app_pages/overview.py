@@ -80,6 +80,11 @@ st.page_link(
     icon="➡️",
 )
 st.page_link("app_pages/cost.py", label="Cost calculator and MobileNet v1", icon="➡️")
+st.page_link(
+    "app_pages/tinynet.py",
+    label="Tiny MobileNet: separable against normal on real handwritten digits, trained here",
+    icon="➡️",
+)
 st.caption(
     "Every page keeps its settings in the address: the sidebar's link opens the same view for "
     "someone else. Teachers: ?teacher=1 (or the switch in the sidebar) enlarges the text."

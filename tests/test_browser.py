@@ -19,6 +19,7 @@ PAGES = {
     "depthwise": "depthwise",
     "learned": "learned",
     "cost": "cost",
+    "tinynet": "tinynet",
 }
 
 

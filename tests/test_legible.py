@@ -158,6 +158,7 @@ CHARTS = """() => [...document.querySelectorAll('[data-testid=stMain] [data-test
         ("spatial", []),
         ("depthwise", ["4 · Inside one output pixel"]),
         ("cost", []),
+        ("tinynet", []),
         ("learned", []),
     ],
 )

@@ -517,7 +517,9 @@ def _palette_png(values01: np.ndarray, scale: str) -> dict:
     One byte per pixel instead of three: Pillow compresses a third of the data, several times
     faster than the RGB image, and the browser shows the same colours.
     """
-    lut = _LUTS.setdefault(scale, _lut(scale))
+    if scale not in _LUTS:  # setdefault would sample the scale on every call
+        _LUTS[scale] = _lut(scale)
+    lut = _LUTS[scale]
     index = np.full(values01.shape, 255, np.uint8)
     finite = np.isfinite(values01)
     index[finite] = np.clip(np.rint(values01[finite] * 254), 0, 254).astype(np.uint8)

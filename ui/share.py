@@ -24,8 +24,8 @@ from streamlit.errors import StreamlitValueAboveMaxError, StreamlitValueBelowMin
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from sepconv_core import kernels
-from sepconv_core.learn import TASKS
 from sepconv_core.parse import format_kernel
+from sepconv_core.tasks import TASKS
 from ui.state import DEFAULT_WORKING_SIZE, SAMPLES, WORKING_SIZES, available_samples
 
 TEACHER = "teacher"  # the session-state key and the URL parameter of teacher mode
