@@ -209,12 +209,12 @@ def image_figure(image: np.ndarray, *, title: str | None = None, height: int | N
     img = to_uint8(image)
     if img.ndim == 3 and img.shape[2] == 1:
         img = img[:, :, 0]
-    kind = "colour picture (red, green, blue)" if img.ndim == 3 else "grey picture"
+    kind = "colour (RGB)" if img.ndim == 3 else "grey"
     layout = _layout(
         {k: dict(v) for k, v in _IMAGE_AXES.items()},
         title=title,
-        height=height or _height_for(img.shape[:2]),
-        summary=f"{' × '.join(map(str, np.shape(image)))}: a {kind}",
+        height=height or _height_for(img.shape[:2], 320),
+        summary=f"{' × '.join(map(str, np.shape(image)))}, {kind}",
     )
     return dict(data=[_image_trace(img)], layout=layout)
 
