@@ -5,7 +5,7 @@ Run with:  streamlit run app.py
 
 import streamlit as st
 
-from ui import share
+from ui import share, style
 from ui.memory import tune_malloc
 from ui.state import sidebar_image
 from ui.turns import turn
@@ -31,6 +31,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+style.apply()  # phone layout
 # A link's settings go into session state before any widget exists; the view goes back into
 # the URL at the end (ui/share.py).
 share.restore()
