@@ -5,8 +5,12 @@ Run with:  streamlit run app.py
 
 import streamlit as st
 
-from ui import share
+from ui import share, style
+from ui.memory import tune_malloc
 from ui.state import sidebar_image
+from ui.turns import turn
+
+tune_malloc()  # once per process: freed images and figures go back to the system (ui/memory.py)
 
 st.set_page_config(
     page_title="Separable Convolution Explorer",
@@ -27,9 +31,13 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+style.apply()  # phone layout
 # A link's settings go into session state before any widget exists; the view goes back into
 # the URL at the end (ui/share.py).
 share.restore()
-st.session_state["chosen_image"] = sidebar_image()
-share.run_page(page)
+# Thirty students clicking at once take turns (ui/turns.py): the first reruns finish first, and
+# only a few reruns' temporaries are in memory at a time.
+with turn():
+    st.session_state["chosen_image"] = sidebar_image()
+    share.run_page(page)
 share.publish(st.session_state["chosen_image"].is_upload)

@@ -10,7 +10,8 @@ from sepconv_core.cost import (
     mobilenet_v1_cost,
     separable_ratio_formula,
 )
-from ui.lesson import predict_then_reveal, show_code
+from ui.figures import chart
+from ui.lesson import predict_then_reveal, quiz_pending, show_code
 from ui.text import compare_counts, fmt_int, fmt_shape, mobilenet_paper_note
 from ui.widgets import dilation_control
 
@@ -78,6 +79,7 @@ quiz = st.toggle(
     key="cost_quiz",
     help="Hide the table until you have predicted the numbers for these settings.",
 )
+QUESTIONS = ["cost_q_shape", "cost_q_normal", "cost_q_sep", "cost_q_params"]
 if quiz:
     st.subheader("Predict, then reveal")
     predict_then_reveal(
@@ -195,7 +197,13 @@ fig.update_layout(
     yaxis_type="log",
     margin=dict(l=10, r=10, t=10, b=10),
 )
-st.plotly_chart(fig, key="cost_ratio_chart")
+chart(
+    st,
+    fig,
+    key="cost_ratio_chart",
+    alt="Separable / normal multiplications against Cout for k = 3, 5, 7 (log scale); "
+    f"yours: {formula:.4f} at Cout = {cout}",
+)
 st.caption(
     "Beyond a few dozen output channels the ratio levels off at about 1/k²: the "
     "pointwise stage dominates and the depthwise stage is nearly free."
@@ -203,24 +211,28 @@ st.caption(
 
 st.subheader("'valid' or 'same'?")
 other = "same" if padding == "valid" else "valid"
-try:
-    alt_args = dict(stride=stride, padding=other, dilation=dilation)
-    alt = depthwise_separable_cost(h, w, cin, cout, k, depth_multiplier=m, **alt_args)
-    alt_normal = conv2d_cost(h, w, cin, cout, k, **alt_args)
-    st.markdown(
-        f"With '{padding}' padding the output is **{fmt_shape(normal.output_shape)}**; with "
-        f"'{other}' it would be **{fmt_shape(alt_normal.output_shape)}**, costing "
-        f"{fmt_int(alt_normal.multiplications)} (normal) and {fmt_int(alt.multiplications)} "
-        "(separable) multiplications."
+if quiz and quiz_pending(QUESTIONS):
+    # The shapes and counts below would answer the quiz's questions.
+    st.caption("This part gives the quiz's answers away: it appears once they are answered.")
+else:
+    try:
+        alt_args = dict(stride=stride, padding=other, dilation=dilation)
+        alt = depthwise_separable_cost(h, w, cin, cout, k, depth_multiplier=m, **alt_args)
+        alt_normal = conv2d_cost(h, w, cin, cout, k, **alt_args)
+        st.markdown(
+            f"With '{padding}' padding the output is **{fmt_shape(normal.output_shape)}**; with "
+            f"'{other}' it would be **{fmt_shape(alt_normal.output_shape)}**, costing "
+            f"{fmt_int(alt_normal.multiplications)} (normal) and {fmt_int(alt.multiplications)} "
+            "(separable) multiplications."
+        )
+    except ValueError as err:
+        st.markdown(f"'{other}' padding is not possible here: {err}")
+    st.info(
+        "A popular write-up of the classic example says the 12×12×3 image gives 12×12×256. "
+        "Without padding a 5×5 kernel fits at only 12 − 5 + 1 = 8 positions per side, so the "
+        "output is 8×8×256 and the counts above use 8·8 = 64 positions. 12×12×256 is "
+        "what 'same' padding gives: two rows and columns of zeros on every side."
     )
-except ValueError as err:
-    st.markdown(f"'{other}' padding is not possible here: {err}")
-st.info(
-    "A popular write-up of the classic example says the 12×12×3 image gives 12×12×256. Without "
-    "padding a 5×5 kernel fits at only 12 − 5 + 1 = 8 positions per side, so the output is "
-    "8×8×256 and the counts above use 8·8 = 64 positions. 12×12×256 is "
-    "what 'same' padding gives: two rows and columns of zeros on every side."
-)
 
 st.subheader("MobileNet v1, layer by layer")
 st.markdown(
@@ -262,7 +274,7 @@ share.update_layout(
     margin=dict(l=10, r=10, t=30, b=10),
     title="Where the mult-adds go: the pointwise layers dominate",
 )
-st.plotly_chart(share, key="mb_share")
+chart(st, share, key="mb_share")
 st.dataframe(
     [
         {

@@ -472,7 +472,14 @@ CHANNEL_FAMILIES: dict[str, str] = {
     "box": "Every channel is blurred by the same box average.",
     "random": "Every channel gets its own seeded random kernel.",
     "identity": "Every channel is copied unchanged, so the output equals the input.",
+    "scharr": "Scharr x and Scharr y in turn (3×3 only).",
+    "prewitt": "Prewitt x and Prewitt y in turn (3×3 only).",
+    "laplacian": "Every channel gets the 4-neighbour Laplacian (3×3 only).",
+    "sharpen": "Every channel is sharpened: identity minus Laplacian (3×3 only).",
 }
+# Families written out at one size: their only kernel size.
+FIXED_SIZES: dict[str, int] = {"scharr": 3, "prewitt": 3, "laplacian": 3, "sharpen": 3}
+_CYCLES = {"scharr": (scharr_x, scharr_y), "prewitt": (prewitt_x, prewitt_y)}
 
 
 def _laplacian_like(size: int) -> np.ndarray:
@@ -522,9 +529,11 @@ def channel_kernels(
     family : str
         One of ``CHANNEL_FAMILIES``. "sobel" cycles Sobel x, Sobel y, a second
         derivative and a binomial blur over the filters (``sobel_cycle_names``);
-        "random" draws each filter from ``seed``; the others repeat one kernel.
+        "scharr" and "prewitt" alternate their x and y kernels; "random" draws each
+        filter from ``seed``; the others repeat one kernel.
     size : int
-        Kernel height and width, at least 1.
+        Kernel height and width, at least 1; the one size in ``FIXED_SIZES`` for the
+        families written out at one size.
     channels : int
         Number of input channels, at least 1.
     multiplier : int, optional
@@ -545,7 +554,16 @@ def channel_kernels(
     multiplier = _check_int(multiplier, "multiplier", 1)
     seed = _check_int(seed, "seed", 0)
 
+    if family in FIXED_SIZES and size != FIXED_SIZES[family]:
+        fixed = FIXED_SIZES[family]
+        raise ValueError(f"the {family} family is {fixed}×{fixed} only, got size {size}.")
     shape = (size, size, channels, multiplier)
+    if family in _CYCLES:
+        makers = _CYCLES[family]
+        out = np.empty(shape)
+        for n in range(channels * multiplier):
+            out[:, :, n // multiplier, n % multiplier] = makers[n % len(makers)]()
+        return out
     if family == "random":
         w = np.random.default_rng(seed).standard_normal(shape)
         return w / np.abs(w).sum(axis=(0, 1), keepdims=True)
@@ -557,6 +575,8 @@ def channel_kernels(
         return out
     if family == "gaussian":
         one = _gaussian_for_size(size) if size > 1 else np.ones((1, 1))
+    elif family in FIXED_SIZES:
+        one = laplacian() if family == "laplacian" else sharpen()
     else:
         one = box(size) if family == "box" else identity(size)
     return np.broadcast_to(one[:, :, None, None], shape).copy()

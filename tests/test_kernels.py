@@ -10,6 +10,7 @@ import scipy.ndimage as ndi
 
 from sepconv_core.kernels import (
     CHANNEL_FAMILIES,
+    FIXED_SIZES,
     PRESETS,
     KernelPreset,
     binomial,
@@ -280,7 +281,12 @@ def test_random_separable_kernel_is_rank_one():
 @pytest.mark.parametrize("family", list(CHANNEL_FAMILIES))
 @pytest.mark.parametrize("size, channels, multiplier", [(3, 3, 1), (5, 2, 3), (1, 4, 2)])
 def test_channel_kernels_shape(family, size, channels, multiplier):
-    """Every family gives a finite float64 (size, size, channels, multiplier) stack."""
+    """Every family gives a finite float64 (size, size, channels, multiplier) stack; a family
+    written out at one size refuses any other with a sentence."""
+    if family in FIXED_SIZES and size != FIXED_SIZES[family]:
+        with pytest.raises(ValueError, match="only"):
+            channel_kernels(family, size, channels, multiplier)
+        size = FIXED_SIZES[family]
     k = channel_kernels(family, size, channels, multiplier)
     assert k.shape == (size, size, channels, multiplier)
     assert k.dtype == np.float64

@@ -115,3 +115,33 @@ def normal_comparison(
         "max_abs_difference": float(np.max(np.abs(normal - sep["pointwise"]))),
         "free": free,
     }
+
+
+@st.cache_data(**CACHE)
+def layer_seconds(
+    image_key: str,
+    _image: np.ndarray,
+    depthwise_kernel: np.ndarray,
+    pointwise_kernel: np.ndarray,
+    stride: int,
+    padding: str,
+    dilation: int = 1,
+) -> dict:
+    """Median wall time of the normal convolution (with the equivalent kernel, the same shape as
+    any normal kernel) and of the depthwise separable one, at these settings."""
+    d32 = depthwise_kernel.astype(np.float32)
+    p32 = pointwise_kernel.astype(np.float32)
+    k32 = conv.equivalent_kernel(depthwise_kernel, pointwise_kernel).astype(np.float32)
+
+    args = dict(stride=stride, padding=padding, dilation=dilation)
+
+    def normal():
+        return conv.conv2d(_image, k32, **args)
+
+    def separable():
+        return conv.separable_conv2d(_image, d32, p32, **args)
+
+    return {
+        "normal": median_seconds(normal, budget=0.2),
+        "separable": median_seconds(separable, budget=0.2),
+    }

@@ -105,3 +105,11 @@ def show_code(
         ),
         language="python",
     )
+
+
+def quiz_pending(keys: list[str]) -> bool:
+    """True while any of these ``predict_then_reveal`` questions is still unanswered.
+
+    Call it after the questions are drawn; until it is False, nothing that answers them
+    (a shape, a count, a download labelled with a shape) belongs on the page."""
+    return not all(st.session_state.get(f"{key}_revealed", False) for key in keys)

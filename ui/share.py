@@ -124,14 +124,6 @@ _SOURCES = {
     "typed": "Type your own",
 }
 _COLOURS = {"shared": "shared by all channels", "channel": "per channel"}
-_DW_INPUT = {"tiny": "Tiny 12×12 (every number visible)", "work": "Working size (sidebar)"}
-_DW_STEPS = {
-    "0": "0 · Input",
-    "1": "1 · Depthwise",
-    "2": "2 · Pointwise",
-    "3": "3 · Same as a normal convolution?",
-    "4": "4 · Inside one output pixel",
-}
 _PADDING = ["valid", "same"]
 _FIRST_SAMPLE = next(iter(available_samples()), None)  # what ui/state.py starts from
 
@@ -153,23 +145,9 @@ SCHEMA: dict[str, Field] = {
     "sp_padding": _choice(_PADDING, "valid"),
     "sp_flip": _flag(),
     "sp_rank_r": _integer(1, 15, 1, bounded=True),  # at most the kernel's smaller side
-    # Depthwise separable, step by step.
-    "dw_input": _choice(_DW_INPUT, _DW_INPUT["tiny"]),
-    "dw_stride": _integer(1, 3, 1),
-    "dw_padding": _choice(_PADDING, "valid"),
-    "dw_family": _choice([*kernels.CHANNEL_FAMILIES, "learned"], "sobel"),
-    "dw_learned": _choice(_learned_names, lambda s: _learned_names()[0]),
-    "dw_k": _integer(1, 7, 5, bounded=True),
-    "dw_m": _integer(1, 4, 1),
-    "dw_cout_tiny": _integer(1, 256, 256),
-    "dw_cout_work": _integer(1, 256, 16),
-    "dw_seed": _integer(0, 10_000, 0),
+    # Depthwise separable: its widgets are bound to the URL themselves (bind="query-params")
+    # except the colour range, drawn by ui.widgets.colour_mode.
     "dw_colours": _choice(_COLOURS, _COLOURS["shared"]),
-    "dw_step": _choice(_DW_STEPS, _DW_STEPS["0"]),
-    "dw3_o": _integer(0, 255, 0, bounded=True),  # below Cout
-    # Step 4's output position (ui/window.py): its range is the output's size.
-    "dw_row": _integer(0, 4095, 0, bounded=True),
-    "dw_col": _integer(0, 4095, 0, bounded=True),
     # Cost calculator.
     "cost_h": _integer(1, 4096, 12),
     "cost_w": _integer(1, 4096, 12),
@@ -287,9 +265,13 @@ def sync_url() -> dict[str, str]:
             params.pop(key, None)
         else:
             params[key] = text
-    if params != linked:
-        others = {k: v for k, v in st.query_params.to_dict().items() if k not in SCHEMA}
-        st.query_params.from_dict({**others, **params})
+    # One key at a time: the parameters of widgets bound to the URL (bind="query-params") are
+    # Streamlit's own and may not be set from here.
+    for key in linked.keys() - params.keys():
+        del st.query_params[key]
+    for key, text in params.items():
+        if linked.get(key) != text:
+            st.query_params[key] = text
     ss[_SEEN] = params
     return params
 

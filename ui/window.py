@@ -27,8 +27,17 @@ from sepconv_core.window import (
     receptive_field,
     sum_matches,
 )
-from ui import share
-from ui.figures import Marks, colourbar_note, heatmap_figure, mosaic_figure, with_click_layer
+from ui.figures import (
+    Marks,
+    channel_ranges,
+    chart,
+    colourbar_note,
+    heatmap_figure,
+    mosaic_figure,
+    with_click_layer,
+    with_sparse_click_layer,
+    with_taps,
+)
 from ui.text import fmt_int
 
 ROW, COL, PIXEL, PLAY, SPEED = "dw_row", "dw_col", "dw_pixel", "dw_play", "dw_speed"
@@ -52,7 +61,9 @@ def position() -> tuple[int, int]:
     return st.session_state.get(PIXEL, (0, 0))
 
 
-def linked_marks(image_shape, kernel_size, stride, padding, output_shape, *, inputs=True):
+def linked_marks(
+    image_shape, kernel_size, stride, padding, output_shape, dilation=1, *, inputs=True
+):
     """Step 4's position for another step's figures: ``(box, dot)`` marks.
 
     ``box`` outlines on an input channel what the output pixel sees, ``dot`` outlines the pixel
@@ -63,8 +74,12 @@ def linked_marks(image_shape, kernel_size, stride, padding, output_shape, *, inp
         return None, None
     (h, w), (out_h, out_w) = image_shape, output_shape
     r, c = min(position()[0], out_h - 1), min(position()[1], out_w - 1)
-    f = receptive_field(r, c, kernel_size, stride=stride, padding=padding, height=h, width=w)
+    f = receptive_field(
+        r, c, kernel_size, stride=stride, padding=padding, dilation=dilation, height=h, width=w
+    )
     patch = f"{f.bottom - f.top + 1}×{f.right - f.left + 1}"
+    if dilation > 1:
+        patch += f" (its kernel's taps are {dilation} pixels apart in it)"
     st.caption(
         f"Outlined: output pixel ({r}, {c}), chosen in step 4"
         + (f", and on each input the {patch} patch it sees." if inputs else ".")
@@ -132,7 +147,7 @@ def _advance(row: int, col: int, out_h: int, out_w: int, interval: float) -> tup
     st.rerun(scope="app")  # a full run draws a new toggle, off, and ends the timer
 
 
-def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) -> None:
+def inside_one_pixel(image, dk, pk, stages, *, stride, padding, dilation=1, tiny, shared) -> None:
     """Draw step 4: controls, the linked view, and the two dot products at one position."""
     depthwise, pointwise = stages["depthwise"], stages["pointwise"]
     out_h, out_w = depthwise.shape[:2]
@@ -143,7 +158,7 @@ def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) ->
         f"each channel's {k}×{k} kernel on a {k}×{k} patch of its input channel, multiplies cell "
         f"by cell and adds up: that sum **is** the depthwise output there. The pointwise stage "
         f"then multiplies the {n} depthwise values at that pixel by each output's {n} weights "
-        "and adds up again. Click a pixel on either output to move there."
+        "and adds up again."
     )
     c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
     playing = c1.toggle(
@@ -153,49 +168,61 @@ def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) ->
         args=(out_h, out_w),
         help="Walk over every output position in reading order; it stops after the last one.",
     )
-    speed = c2.select_slider("Speed", list(SPEEDS), value="medium", key=SPEED)
+    speed = c2.select_slider(
+        "Speed", list(SPEEDS), value="medium", key=SPEED, persist_state="session"
+    )
     interval = SPEEDS[speed]
 
     @st.fragment(run_every=interval if playing else None)
     def body():
-        row, col = _current(out_h, out_w, playing)
         if playing:
-            row, col = _advance(row, col, out_h, out_w, interval)
-            st.session_state[PIXEL] = (row, col)
+            row, col = _advance(*_current(out_h, out_w, True), out_h, out_w, interval)
+            _set(row, col)  # the sliders, not drawn now, come back here when the play stops
             done = row * out_w + col + 1
             st.progress(
                 done / (out_h * out_w),
                 text=f"Output row {row}, column {col}: position {done} of {out_h * out_w}",
             )
         else:
-            _set(row, col)  # before the sliders exist, so they start there
-            _controls(out_h, out_w)
-        _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding, tiny, shared)
-        if not playing:
-            # A fragment rerun skips app.py, so the link follows the position from here.
-            share.sync_url()
+            row, col = _controls(out_h, out_w)
+            st.session_state[PIXEL] = (row, col)
+        _pixel_detail(
+            image, dk, pk, depthwise, pointwise, row, col,
+            stride=stride, padding=padding, dilation=dilation, tiny=tiny, shared=shared,
+        )  # fmt: skip
 
     body()
 
 
-def _controls(out_h: int, out_w: int) -> None:
+def _controls(out_h: int, out_w: int) -> tuple[int, int]:
+    """The row and column sliders and the arrows; returns the position they hold.
+
+    The sliders are bound to the URL, so a link's position reaches them when they are drawn
+    (not before); a position kept from a larger output is pulled inside this one first."""
+    ss = st.session_state
     a, b, c = st.columns([3, 3, 2], vertical_alignment="bottom")
+    position = []
     for box, key, label, size in ((a, ROW, "Output row", out_h), (b, COL, "Output column", out_w)):
         if size > 1:
-            box.slider(label, 0, size - 1, key=key)
+            if ss.get(key) is not None and not 0 <= ss[key] < size:
+                ss[key] = min(max(int(ss[key]), 0), size - 1)
+            value = box.slider(
+                label, 0, size - 1, key=key, bind="query-params", persist_state="session"
+            )
         else:
+            value = 0
             box.caption(f"{label}: 0 (the output is 1 pixel {'tall' if key == ROW else 'wide'}).")
-    arrows = c.columns(4)
-    r, col = st.session_state[ROW], st.session_state[COL]
-    for box, label, name, (dr, dc), stop in zip(
-        arrows,
+        position.append(int(value))
+    r, col = position
+    arrows = c.container(horizontal=True)  # one row of four, on a phone too
+    for label, name, (dr, dc), stop in zip(
         ("←", "↑", "↓", "→"),
         ("left", "up", "down", "right"),
         ((0, -1), (-1, 0), (1, 0), (0, 1)),
         (col == 0, r == 0, r == out_h - 1, col == out_w - 1),
         strict=True,
     ):
-        box.button(
+        arrows.button(
             label,
             key=f"dw4_{name}",
             disabled=stop,
@@ -203,14 +230,18 @@ def _controls(out_h: int, out_w: int) -> None:
             args=(dr, dc, out_h, out_w),
             help="Move the output position by one pixel.",
         )
+    return r, col
 
 
-def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding, tiny, shared):
+def _pixel_detail(
+    image, dk, pk, depthwise, pointwise, row, col, *, stride, padding, dilation, tiny, shared
+):
     out_h, out_w, n = depthwise.shape
     k, cin, m = dk.shape[0], dk.shape[2], dk.shape[3]
     cout = pk.shape[1]
     # float64 for the explanation; the outputs shown beside it are the page's float32 ones
-    dw = depthwise_window(image.astype(np.float64), dk, row, col, stride=stride, padding=padding)
+    geometry = dict(stride=stride, padding=padding, dilation=dilation)
+    dw = depthwise_window(image.astype(np.float64), dk, row, col, **geometry)
     pw = pointwise_window(depthwise, pk, row, col)
     f = dw.field
     outside = int(dw.padding_mask.sum())
@@ -218,7 +249,15 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         f"Output pixel **({row}, {col})** of {out_h}×{out_w} sees input rows {f.top}…{f.bottom} "
         f"and columns {f.left}…{f.right} (stride {stride}: the patch moves {stride} pixel"
         f"{'s' if stride > 1 else ''} per output)"
-        + (f"; **{outside}** of its {k * k} cells are padding zeros." if outside else ".")
+        + (
+            f"; with dilation {dilation} its {k}×{k} taps are {dilation} pixels apart in that "
+            f"{f.bottom - f.top + 1}×{f.right - f.left + 1} field (rows "
+            f"{', '.join(map(str, f.rows))}; columns {', '.join(map(str, f.cols))}), the pixels "
+            "between are skipped"
+            if dilation > 1
+            else ""
+        )
+        + (f"; **{outside}** of its {k * k} taps are padding zeros." if outside else ".")
         + f"  \nMultiplications for this one pixel: depthwise {k}·{k} = {k * k} per channel × "
         f"{n} channels = **{fmt_int(k * k * n)}**; pointwise {n} per output × {cout} outputs = "
         f"**{fmt_int(n * cout)}**; **{fmt_int(k * k * n + n * cout)}** in all, against "
@@ -230,25 +269,25 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
     box = Marks(box=(f.top, f.left, f.bottom, f.right))
     cols = st.columns(cin)
     for c in range(cin):
-        cols[c].plotly_chart(
-            heatmap_figure(
-                image[:, :, c],
-                title=f"input {names[c]}",
-                signed=False,
-                zrange=(0, 1),
-                annotate=False,  # the numbers under the rectangle are in the patches below
-                height=330,
-                showscale=False,
-                marks=box,
-            ),
-            key=f"dw4_in_{c}",
+        fig = heatmap_figure(
+            image[:, :, c],
+            title=f"input {names[c]}",
+            signed=False,
+            zrange=(0, 1),
+            annotate=False,  # the numbers under the rectangle are in the patches below
+            height=330,
+            showscale=False,
+            marks=box,
         )
+        if dilation > 1:
+            with_taps(fig, f.rows, f.cols)
+        chart(cols[c], fig, key=f"dw4_in_{c}")
     o_first = _group_start("dw4_outputs", cout, OUTPUTS_AT_ONCE)
     dot = Marks(pixel=(row, col))
     tile_cols = min(n, 4)
     a, b = st.columns([2, 1])
     tiles, from_mosaic = _mosaic_position(out_h, out_w, n, tile_cols)
-    _clickable(
+    mosaic_clicks = _clickable(
         a,
         mosaic_figure(
             depthwise,
@@ -263,7 +302,7 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         tiles,
         from_mosaic,
     )
-    _clickable(
+    spacing = _clickable(
         b,
         heatmap_figure(
             pointwise[:, :, o_first],
@@ -277,50 +316,66 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         "dw4_pick_pw",
         (out_h, out_w),
         _plane_position(out_h, out_w),
+        sparse=True,
     )
     st.caption(
         f"The outlined rectangle on each input channel is what output pixel ({row}, {col}) "
         + ("sees; grey around an input is 'same' padding (zeros). " if outside else "sees. ")
+        + _click_hint(mosaic_clicks, spacing)
+        + " "
         + colourbar_note(True, shared)
     )
 
     st.subheader("Depthwise: patch ⊙ kernel, then Σ", divider="gray")
     first = _group_start("dw4_channels", n, CHANNELS_AT_ONCE)
     _group_slider("Depthwise channels shown", "dw4_channels", n, CHANNELS_AT_ONCE)
+    # The colour switch holds here too: kernels (and products) share one range across channels.
+    k_ranges = channel_ranges(np.moveaxis(dw.kernels, 0, -1), shared=shared)
+    p_ranges = channel_ranges(np.moveaxis(dw.products, 0, -1), shared=shared)
     for i in range(first, min(first + CHANNELS_AT_ONCE, n)):
         c, mi = divmod(i, m)
-        p1, p2, p3, p4 = st.columns([2, 2, 2, 2], vertical_alignment="center")
-        p1.plotly_chart(
+        # A row that wraps: numbers keep a legible size, and the figures move down instead.
+        p1 = p2 = p3 = p4 = st.container(horizontal=True, wrap=True, vertical_alignment="center")
+        chart(
+            p1,
             heatmap_figure(
                 dw.patches[i],
-                title=f"patch of {names[c]}",
+                title=f"taps of {names[c]}" if dilation > 1 else f"patch of {names[c]}",
                 signed=False,
                 zrange=(0, 1),
                 digits=2,
-                height=230,
                 showscale=False,
                 marks=Marks(shaded=dw.padding_mask),
             ),
             key=f"dw4_patch_{i}",
         )
-        p2.plotly_chart(
+        chart(
+            p2,
             heatmap_figure(
-                dw.kernels[i], title=f"⊙ its kernel {mi}", digits=2, height=230, showscale=False
+                dw.kernels[i],
+                title=f"⊙ its kernel {mi}",
+                zrange=k_ranges[i],
+                digits=2,
+                showscale=False,
             ),
             key=f"dw4_kernel_{i}",
         )
-        p3.plotly_chart(
+        chart(
+            p3,
             heatmap_figure(
-                dw.products[i], title="= products", digits=2, height=230, showscale=False
+                dw.products[i],
+                title="= products",
+                zrange=p_ranges[i],
+                digits=2,
+                showscale=False,
             ),
             key=f"dw4_prod_{i}",
         )
         value = float(depthwise[row, col, i])
         p4.markdown(
             f"**Channel {i}**: Σ of the {k * k} products  \nΣ = **{dw.sums[i]:.4g}**  \n"
-            f"Depthwise output at ({row}, {col}, {i}) = **{value:.4g}**"
-            + "  \n"
-            + _verdict(dw.products[i], dw.sums[i], value, depthwise.dtype)
+            f"Depthwise output at ({row}, {col}, {i}) = **{value:.4g}**  \n"
+            + agreement(dw.products[i], value)
         )
     if outside:
         st.caption("Grey cells in a patch lie in the padding: their value is 0.")
@@ -331,7 +386,8 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
     outs = slice(o_first, last)
     q1, q2, q3 = st.columns([1.4, 3, 3])
     height = 160 + 26 * n
-    q1.plotly_chart(
+    chart(
+        q1,
         heatmap_figure(
             pw.values[:, None],
             title="values",
@@ -342,7 +398,8 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         ),
         key="dw4_values",
     )
-    q2.plotly_chart(
+    chart(
+        q2,
         heatmap_figure(
             pw.weights[:, outs],
             title=f"weights, outputs {o_first}–{last - 1}",
@@ -353,7 +410,8 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         ),
         key="dw4_weights",
     )
-    q3.plotly_chart(
+    chart(
+        q3,
         heatmap_figure(
             pw.products[:, outs],
             title="products (value × weight)",
@@ -370,8 +428,8 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
     ]
     for o in range(o_first, last):
         value = float(pointwise[row, col, o])
-        verdict = _verdict(pw.products[:, o], pw.sums[o], value, pointwise.dtype)
-        lines.append(f"| {o} | {pw.sums[o]:.4g} | {value:.4g} | {verdict} |")
+        same = agreement(pw.products[:, o], value, short=True)
+        lines.append(f"| {o} | {pw.sums[o]:.4g} | {value:.4g} | {same} |")
     st.markdown("\n".join(lines))
     st.caption(
         f"Rows are the {n} depthwise channels, columns the outputs: each output's Σ is its "
@@ -379,15 +437,22 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
     )
 
 
-def _verdict(products, total: float, value: float, dtype) -> str:
-    """Whether the sum of ``products`` (``total``, float64) is the output ``value`` (computed in
-    ``dtype``): rounding is allowed for by a bound scaled by Σ|products| (``sum_matches``), and
-    the sentence says so when the two printed numbers differ in their last digit."""
-    if not sum_matches(products, value, dtype):
+def agreement(products: np.ndarray, value: float, *, short: bool = False) -> str:
+    """ "✓ the same number" when ``value`` (the float32 output) is the sum of ``products`` up to
+    float32 rounding, whose size follows Σ|products| (large products that cancel leave more).
+    When the printed digits differ, the sentence says why."""
+    if not sum_matches(products, value):
         return "✗ they differ"
+    total = float(np.sum(products))
     if f"{total:.4g}" == f"{value:.4g}":
         return "✓ the same number"
-    return f"✓ the same number, up to {np.dtype(dtype).name} rounding"
+    size = float(np.abs(products).sum())
+    if short:
+        return f"✓ the same number, up to float32 rounding (Σ\\|products\\| = {size:.4g})"
+    return (
+        f"✓ the same number, up to float32 rounding: the products add up to ±{size:.4g} "
+        "before they cancel, and float32 keeps about 7 significant digits of that."
+    )
 
 
 def _group_start(key: str, total: int, size: int) -> int:
@@ -412,17 +477,38 @@ def _group_slider(label: str, key: str, total: int, size: int) -> None:
             list(range(0, total, size)),
             format_func=lambda s: f"{s}–{min(s + size, total) - 1}",
             key=key,
+            bind="query-params",
+            persist_state="session",
         )
 
 
-def _clickable(where, fig, key: str, grid: tuple[int, int], to_position) -> None:
-    """Draw ``fig`` so that a click on one of its grid cells moves the position there."""
-    if with_click_layer(fig, *grid):
+def _clickable(where, fig, key: str, grid, to_position, *, sparse: bool = False) -> int:
+    """Draw ``fig`` so that a click on one of its grid cells moves the position there.
+
+    Returns the spacing of the clickable cells (1: every cell), or 0 when the grid is too
+    large to click. ``sparse`` makes a grid of any size clickable, every few cells."""
+    spacing = with_sparse_click_layer(fig, *grid) if sparse else int(with_click_layer(fig, *grid))
+    if spacing:
         fig.update_layout(title_text=f"{fig.layout.title.text} (click a pixel)")
         on_select = partial(_on_click, key, to_position)
-        where.plotly_chart(fig, key=key, on_select=on_select, selection_mode="points")
+        chart(where, fig, key=key, on_select=on_select, selection_mode="points")
     else:
-        where.plotly_chart(fig, key=key)
+        chart(where, fig, key=key)
+    return spacing
+
+
+def _click_hint(mosaic_clicks: int, spacing: int) -> str:
+    """What a click does at this size, said plainly (it is not the same at every size)."""
+    where = "either output" if mosaic_clicks else "the pointwise output"
+    hint = f"Click a pixel on {where} to move there"
+    if spacing > 1:
+        hint += (
+            f"; at this size one pixel in {spacing} along each side takes clicks, so a click "
+            f"lands within {spacing // 2} of the spot, and the arrows then move one pixel at a time"
+        )
+    if not mosaic_clicks:
+        hint += "; the depthwise mosaic has too many cells to click at this size"
+    return hint + "."
 
 
 def _plane_position(out_h: int, out_w: int):
