@@ -5,7 +5,7 @@ Run with:  streamlit run app.py
 
 import streamlit as st
 
-from ui import share
+from ui import teacher
 from ui.state import sidebar_image
 
 st.set_page_config(
@@ -26,9 +26,14 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-# A link's settings go into session state before any widget exists; the view goes back into
-# the URL at the end (ui/share.py).
-share.restore()
-st.session_state["chosen_image"] = sidebar_image()
-share.run_page(page)
-share.publish(st.session_state["chosen_image"].is_upload)
+# Every widget that defines a view is bound to the address (bind="query-params"): the address
+# bar is the share link, and a link opens the view it describes. The image controls come first
+# in the sidebar, but are drawn after the teacher switch, which decides whether to offer uploads.
+image_box = st.sidebar.container()
+teaching = teacher.switch()
+st.sidebar.caption(
+    "**Share this view**: the address bar always holds this page's settings; copy it and "
+    "whoever opens it sees the same view."
+)
+st.session_state["chosen_image"] = sidebar_image(image_box, allow_upload=not teaching)
+page.run()

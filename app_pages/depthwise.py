@@ -43,6 +43,8 @@ with st.container(border=True):
         "Input",
         [f"Tiny {TINY}×{TINY} (every number visible)", "Working size (sidebar)"],
         key="dw_input",
+        bind="query-params",
+        persist_state="session",
         help=f"The classic example uses a {TINY}×{TINY}×3 image: the centre of the chosen image, "
         "reduced, so each value can be printed.",
     )
@@ -50,12 +52,23 @@ with st.container(border=True):
     image = tiny_input(chosen.key, chosen.image, TINY) if tiny else chosen.image
     image_key = f"{chosen.key}|tiny{TINY}" if tiny else chosen.key
     h, w, cin = image.shape
-    stride = c2.slider("Stride", 1, 3, 1, key="dw_stride", help="Step between outputs.")
+    stride = c2.slider(
+        "Stride",
+        1,
+        3,
+        1,
+        key="dw_stride",
+        bind="query-params",
+        persist_state="session",
+        help="Step between outputs.",
+    )
     padding = c2.radio(
         "Padding",
         ["valid", "same"],
         horizontal=True,
         key="dw_padding",
+        bind="query-params",
+        persist_state="session",
         help="'valid' shrinks the output; 'same' pads with zeros so it is ceil(size/stride).",
     )
     family = c4.selectbox(
@@ -63,6 +76,8 @@ with st.container(border=True):
         [*kernels.CHANNEL_FAMILIES, "learned"],
         format_func=str.capitalize,
         key="dw_family",
+        bind="query-params",
+        persist_state="session",
         help="; ".join(f"{n}: {d}" for n, d in kernels.CHANNEL_FAMILIES.items())
         + "; learned: kernels trained by gradient descent (see the Learned kernels page).",
     )
@@ -73,6 +88,8 @@ with st.container(border=True):
             "Learned for",
             list(shipped),
             key="dw_learned",
+            bind="query-params",
+            persist_state="session",
             format_func=lambda n: shipped[n].label,
         )
         learned = shipped[name]
@@ -89,12 +106,27 @@ with st.container(border=True):
         c3.caption(f"Kernel size {k} and depth multiplier 1: fixed by the learned kernels.")
     else:
         if k_max > 1:
-            k = c3.slider("Kernel size k", 1, k_max, min(5, k_max), key="dw_k")
+            k = c3.slider(
+                "Kernel size k",
+                1,
+                k_max,
+                min(5, k_max),
+                key="dw_k",
+                bind="query-params",
+                persist_state="session",
+            )
         else:
             k = 1
             c3.caption("The image is 1 pixel thin, so only 1×1 kernels fit with 'valid' padding.")
         multiplier = c3.slider(
-            "Depth multiplier M", 1, 4, 1, key="dw_m", help="Kernels per input channel."
+            "Depth multiplier M",
+            1,
+            4,
+            1,
+            key="dw_m",
+            bind="query-params",
+            persist_state="session",
+            help="Kernels per input channel.",
         )
     cout_max = min(256, max(16, MAX_OUTPUT_VALUES // (h * w)))
     cout = c4.slider(
@@ -103,6 +135,8 @@ with st.container(border=True):
         cout_max,
         min(256 if tiny else 16, cout_max),
         key=f"dw_cout_{'tiny' if tiny else 'work'}",
+        bind="query-params",
+        persist_state="session",
         help="The classic example has 256.",
     )
     if cout_max < 256:
@@ -110,7 +144,15 @@ with st.container(border=True):
             f"At most {cout_max} output channels at {h}×{w}, so that a shared server keeps up: "
             "choose a smaller working size in the sidebar for up to 256."
         )
-    seed = c4.number_input("Seed (random weights)", 0, 10_000, 0, key="dw_seed")
+    seed = c4.number_input(
+        "Seed (random weights)",
+        0,
+        10_000,
+        0,
+        key="dw_seed",
+        bind="query-params",
+        persist_state="session",
+    )
     shared = colour_mode("dw")
 
 if learned is None:
@@ -125,7 +167,15 @@ normal_cost = conv2d_cost(h, w, cin, cout, k, stride=stride, padding=padding)
 dwc, pwc = cost.depthwise, cost.pointwise
 stages = separable_stages(image_key, image, dk, pk, stride, padding)
 
-step = st.radio("Step", STEPS, horizontal=True, key="dw_step", label_visibility="collapsed")
+step = st.radio(
+    "Step",
+    STEPS,
+    horizontal=True,
+    key="dw_step",
+    bind="query-params",
+    persist_state="session",
+    label_visibility="collapsed",
+)
 i = STEPS.index(step)
 parts = [
     f"{fmt_shape((h, w, cin))}",
@@ -291,7 +341,15 @@ elif i == 3:
         f"{fmt_int(comp['normal'].size)} values is **{comp['max_abs_difference']:.2g}** "
         "(float32 rounding)."
     )
-    o = st.slider("Output channel to compare", 0, cout - 1, 0, key="dw3_o")
+    o = st.slider(
+        "Output channel to compare",
+        0,
+        cout - 1,
+        0,
+        key="dw3_o",
+        bind="query-params",
+        persist_state="session",
+    )
     a, b, c = st.columns(3)
     a.plotly_chart(
         heatmap_figure(stages["pointwise"][:, :, o], title=f"separable, output {o}"), key="dw3_sep"

@@ -77,6 +77,7 @@ st.page_link(
 )
 st.page_link("app_pages/cost.py", label="Cost calculator and MobileNet v1", icon="➡️")
 st.caption(
-    "Every page keeps its settings in the address: the sidebar's link opens the same view for "
-    "someone else. Teachers: ?teacher=1 (or the switch in the sidebar) enlarges the text."
+    "Every page keeps its settings in the address bar: copy it, and whoever opens it sees the "
+    "same view. Settings stay when you switch pages. Teachers: add ?teacher=1 to the address "
+    "(or use the switch in the sidebar) for larger text and no upload box."
 )

@@ -35,6 +35,8 @@ with left:
     flipped = st.toggle(
         "True convolution (flip the kernel)",
         key="sp_flip",
+        bind="query-params",
+        persist_state="session",
         help="Deep-learning libraries slide the kernel as written (cross-correlation). The "
         "textbook convolution first rotates it by 180°.",
     )
@@ -93,6 +95,8 @@ else:
         len(f.singular_values),
         1,
         key="sp_rank_r",
+        bind="query-params",
+        persist_state="session",
         help="Each extra term adds one more column × row. With all of them the kernel is exact.",
     )
     c4.plotly_chart(

@@ -6,8 +6,10 @@ each input channel, the pixel on the depthwise and pointwise outputs. Below, the
 dot products (patch ⊙ kernel = products, Σ) and the pointwise ones (values · weights, Σ),
 each next to the value read from the real output so the two can be compared.
 
-The position lives in ``st.session_state["dw_row"]`` / ``["dw_col"]`` (the sliders' keys) and
-in ``["dw_pixel"]``, which survives the steps (and the playing) where the sliders are not drawn.
+The position lives in ``st.session_state["dw_row"]`` / ``["dw_col"]``, the keys of the row and
+column sliders, which are bound to the address (``?dw_row=5&dw_col=2``): whatever moves the
+position (a slider, an arrow, a click, a tick of "play") sets those keys, so the address always
+holds the pixel on screen. ``["dw_pixel"]`` keeps the last position for the other steps' marks.
 Playing is a fragment that reruns itself every 0.3-1.5 s (no sleeping, so no session waits for
 another), advances one position per tick and stops after the last one.
 """
@@ -22,7 +24,6 @@ import streamlit as st
 
 from sepconv_core import display
 from sepconv_core.window import depthwise_window, pointwise_window, receptive_field
-from ui import share
 from ui.figures import Marks, colourbar_note, heatmap_figure, mosaic_figure, with_click_layer
 from ui.text import fmt_int
 
@@ -75,10 +76,10 @@ def _set(row: int, col: int) -> None:
 def _current(out_h: int, out_w: int, playing: bool) -> tuple[int, int]:
     """This run's position, inside the current output (settings may have shrunk it).
 
-    While playing the sliders are not drawn and ``PIXEL`` alone holds the position: a timer
-    tick sent while a run is still drawing carries the sliders' previous values, which would
-    otherwise pull the position back. Otherwise the sliders' keys win (a slider, an arrow, a
-    click, or a shared link wrote them).
+    While playing, ``PIXEL`` holds the position and the sliders are disabled: a timer tick sent
+    while a run is still drawing carries the sliders' previous values, which would otherwise
+    pull the position back. Otherwise the sliders' keys win (a slider, an arrow or a click
+    wrote them).
     """
     ss = st.session_state
     if playing or ss.get(ROW) is None or ss.get(COL) is None:
@@ -94,11 +95,14 @@ def _move(dr: int, dc: int, out_h: int, out_w: int) -> None:
 
 
 def _start_or_stop(out_h: int, out_w: int) -> None:
-    """Play from the start when pressed at the last position; the first step waits a tick."""
+    """Play from the start when pressed at the last position; the first step waits a tick.
+    Stopped, the sliders take the position play had reached (not a tick-old one)."""
     if st.session_state.get(_play_key()):
         r, c = _current(out_h, out_w, playing=False)
         _set(*((0, 0) if (r, c) == (out_h - 1, out_w - 1) else (r, c)))
         st.session_state[_TICK] = time.monotonic()
+    else:
+        _set(*_current(out_h, out_w, playing=True))
 
 
 def _on_click(chart_key: str, to_position) -> None:
@@ -148,7 +152,9 @@ def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) ->
         args=(out_h, out_w),
         help="Walk over every output position in reading order; it stops after the last one.",
     )
-    speed = c2.select_slider("Speed", list(SPEEDS), value="medium", key=SPEED)
+    speed = c2.select_slider(
+        "Speed", list(SPEEDS), value="medium", key=SPEED, persist_state="session"
+    )
     interval = SPEEDS[speed]
 
     @st.fragment(run_every=interval if playing else None)
@@ -156,32 +162,43 @@ def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) ->
         row, col = _current(out_h, out_w, playing)
         if playing:
             row, col = _advance(row, col, out_h, out_w, interval)
-            st.session_state[PIXEL] = (row, col)
+        _set(row, col)  # before the sliders exist, so they (and the address) show it
+        # A link's position reaches the sliders as they are drawn: read it back from them.
+        row, col = _controls(out_h, out_w, playing)
+        st.session_state[PIXEL] = (row, col)
+        if playing:
             done = row * out_w + col + 1
             st.progress(
                 done / (out_h * out_w),
                 text=f"Output row {row}, column {col}: position {done} of {out_h * out_w}",
             )
-        else:
-            _set(row, col)  # before the sliders exist, so they start there
-            _controls(out_h, out_w)
         _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding, tiny, shared)
-        if not playing:
-            # A fragment rerun skips app.py, so the link follows the position from here.
-            share.sync_url()
 
     body()
 
 
-def _controls(out_h: int, out_w: int) -> None:
+def _controls(out_h: int, out_w: int, playing: bool) -> tuple[int, int]:
+    """The row and column sliders (disabled while playing) and the arrows; returns the position."""
     a, b, c = st.columns([3, 3, 2], vertical_alignment="bottom")
+    position = []
     for box, key, label, size in ((a, ROW, "Output row", out_h), (b, COL, "Output column", out_w)):
         if size > 1:
-            box.slider(label, 0, size - 1, key=key)
+            position.append(
+                box.slider(
+                    label,
+                    0,
+                    size - 1,
+                    key=key,
+                    disabled=playing,
+                    bind="query-params",
+                    persist_state="session",
+                )
+            )
         else:
             box.caption(f"{label}: 0 (the output is 1 pixel {'tall' if key == ROW else 'wide'}).")
+            position.append(0)
     arrows = c.columns(4)
-    r, col = st.session_state[ROW], st.session_state[COL]
+    r, col = position
     for box, label, name, (dr, dc), stop in zip(
         arrows,
         ("←", "↑", "↓", "→"),
@@ -193,11 +210,12 @@ def _controls(out_h: int, out_w: int) -> None:
         box.button(
             label,
             key=f"dw4_{name}",
-            disabled=stop,
+            disabled=stop or playing,
             on_click=_move,
             args=(dr, dc, out_h, out_w),
             help="Move the output position by one pixel.",
         )
+    return r, col
 
 
 def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding, tiny, shared):
@@ -394,6 +412,7 @@ def _group_slider(label: str, key: str, total: int, size: int) -> None:
             list(range(0, total, size)),
             format_func=lambda s: f"{s}–{min(s + size, total) - 1}",
             key=key,
+            persist_state="session",
         )
 
 
