@@ -68,7 +68,7 @@ def kernel_picker(prefix: str, *, default_preset: str = "sobel_x") -> KernelChoi
                 "Size",
                 options=list(preset.sizes),
                 value=preset.default_size,
-                key=f"{prefix}_size",
+                key=f"{prefix}_size_{key}",  # each preset offers its own sizes
                 bind="query-params",
                 persist_state="session",
             )

@@ -32,6 +32,7 @@ SPEEDS = {"slow": 1.5, "medium": 0.8, "fast": 0.3}  # seconds per position
 CHANNELS_AT_ONCE = 6  # depthwise channels shown in detail
 OUTPUTS_AT_ONCE = 8  # pointwise outputs shown in detail
 _ROUND, _TICK = "_dw_play_round", "_dw_play_tick"  # see _play_key; time of the last step
+_FINISHED = "_dw_play_finished"  # play has just reached the last position
 
 
 def _play_key() -> str:
@@ -82,7 +83,7 @@ def _current(out_h: int, out_w: int, playing: bool) -> tuple[int, int]:
     wrote them).
     """
     ss = st.session_state
-    if playing or ss.get(ROW) is None or ss.get(COL) is None:
+    if playing or ss.pop(_FINISHED, False) or ss.get(ROW) is None or ss.get(COL) is None:
         r, c = position()
     else:
         r, c = ss[ROW], ss[COL]
@@ -128,6 +129,7 @@ def _advance(row: int, col: int, out_h: int, out_w: int, interval: float) -> tup
     if index < out_h * out_w:
         return divmod(index, out_w)
     st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1
+    st.session_state[_FINISHED] = True  # the sliders may still say the position before the last
     st.rerun(scope="app")  # a full run draws a new toggle, off, and ends the timer
 
 
