@@ -331,6 +331,10 @@ def test_teacher_link_hides_the_uploader_and_the_switch_turns_it_off(word):
     assert len(at.get("file_uploader")) == 0
     at.toggle(key="teacher").set_value(False).run()
     assert len(at.get("file_uploader")) == 1
+    at = _open("app_pages/depthwise.py", {"teacher": word})
+    at.toggle(key="teacher").set_value(False).run()
+    assert at.toggle(key="teacher").value is False, "switched off at once, it stays off"
+    assert len(at.get("file_uploader")) == 1
 
 
 def test_an_upload_does_not_travel_and_the_sidebar_says_so():

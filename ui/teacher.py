@@ -35,7 +35,7 @@ def switch() -> bool:
     # "1" is turned on here. Streamlit writes a value set in code into the address only once
     # the switch has been drawn in an earlier run: so it is set again on the next run.
     short = st.query_params.get(KEY) == "1"
-    if short or ss.pop(_FROM_SHORT_LINK, False):
+    if short or (ss.pop(_FROM_SHORT_LINK, False) and ss.get(KEY)):  # unless switched off since
         ss[KEY] = True
         ss[_FROM_SHORT_LINK] = short
     on = st.sidebar.toggle(
