@@ -202,7 +202,9 @@ VIEWS = [
 ]
 
 
-@pytest.mark.parametrize(("page", "base"), VIEWS, ids=[f"{p[10:-3]}{b}" for p, b in VIEWS])
+@pytest.mark.parametrize(
+    ("page", "base"), VIEWS, ids=[p[10:-3] + "".join(f"-{v}" for v in b.values()) for p, b in VIEWS]
+)
 def test_every_setting_of_a_view_travels_in_a_link(page, base):
     """Every widget on the page (but the few in UNBOUND) is bound to the address under its key,
     and a link that changes only that setting opens with it changed: so a widget added without
@@ -248,9 +250,7 @@ def test_bad_values_in_a_link_are_ignored_without_a_word():
     assert at.radio(key="cost_padding").value == "valid"
     assert at.toggle(key="teacher").value is False
     assert at.select_slider(key="work_size").value == 128
-    assert dict(at.query_params) == {"unrelated": ["kept"]} or dict(at.query_params) == {
-        "unrelated": "kept"
-    }, "the bad values leave the address"
+    assert dict(at.query_params) == {"unrelated": "kept"}, "the bad values leave the address"
     at.run()
     _ok(at)
 
