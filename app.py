@@ -23,6 +23,7 @@ PAGES = [
     st.Page("app_pages/depthwise.py", title="Depthwise separable", icon=":material/layers:"),
     st.Page("app_pages/learned.py", title="Learned kernels", icon=":material/school:"),
     st.Page("app_pages/cost.py", title="Cost calculator", icon=":material/calculate:"),
+    st.Page("app_pages/tinynet.py", title="Tiny MobileNet", icon=":material/neurology:"),
 ]
 
 page = st.navigation(PAGES)

@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from sepconv_core.learn import TASKS
+from sepconv_core.tasks import TASKS
 from ui.compute import tiny_input
 from ui.figures import heatmap_figure, image_figure, mosaic_figure, result_figure
 from ui.state import chosen_image

@@ -76,6 +76,11 @@ st.page_link(
     icon="➡️",
 )
 st.page_link("app_pages/cost.py", label="Cost calculator and MobileNet v1", icon="➡️")
+st.page_link(
+    "app_pages/tinynet.py",
+    label="Tiny MobileNet: separable against normal on real handwritten digits, trained here",
+    icon="➡️",
+)
 st.caption(
     "Every page keeps its settings in the address bar: copy it, and whoever opens it sees the "
     "same view. Settings stay when you switch pages. Teachers: add ?teacher=1 to the address "

@@ -20,13 +20,10 @@ import platform
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from sepconv_core.conv import (  # noqa: E402
+from sepconv_core.conv import (
     conv2d,
     depthwise_conv2d,
     pointwise_conv2d,

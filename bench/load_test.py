@@ -287,7 +287,7 @@ class Student:
                     FINISHED
                 ):
                     break
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.stats.timeouts += 1
             raise
         self.stats.add(kind, time.perf_counter() - start)

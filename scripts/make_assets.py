@@ -1,13 +1,13 @@
 """Write the app's bundled sample images into assets/ (deterministic).
 
-    python scripts/make_assets.py                      # fetches the scikit-image wheel with pip
-    python scripts/make_assets.py --skimage-data DIR   # DIR = an unzipped wheel's skimage/data
+    python -m scripts.make_assets                      # fetches the scikit-image wheel with pip
+    python -m scripts.make_assets --skimage-data DIR   # DIR = an unzipped wheel's skimage/data
 
 The photos come from the sample data inside the scikit-image wheel (version pinned below), whose
 notes release them as CC0 or into the public domain (see assets/LICENSES.md). The project does
 not depend on scikit-image: the wheel is only downloaded (``pip download --no-deps``) and
 unzipped in a temporary folder. Each source file is checked against its SHA-256 so the output
-cannot silently change. The test pattern is drawn by ``sepconv_core.image.test_pattern``.
+cannot silently change. The test pattern is drawn here, by ``draw_test_pattern``.
 
 Outputs, at most 512 px on the longest side, no metadata (EXIF, ICC, comments):
 
@@ -15,7 +15,7 @@ Outputs, at most 512 px on the longest side, no metadata (EXIF, ICC, comments):
     assets/chelsea.jpg       RGB, JPEG quality 90, no chroma subsampling
     assets/coffee.jpg        RGB, JPEG quality 90, no chroma subsampling
     assets/astronaut.jpg     RGB, JPEG quality 90, no chroma subsampling
-    assets/test_pattern.png  RGB, PNG, test_pattern(512)
+    assets/test_pattern.png  RGB, PNG, draw_test_pattern(512)
 """
 
 from __future__ import annotations
@@ -31,10 +31,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from sepconv_core.image import to_uint8
 
-from sepconv_core.image import test_pattern, to_uint8  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SKIMAGE_VERSION = "0.26.0"
 MAX_SIDE = 512
@@ -101,7 +100,7 @@ def write_photo(source: Path, sha256: str, target: Path) -> None:
 
 
 def write_test_pattern(target: Path) -> None:
-    Image.fromarray(to_uint8(test_pattern(MAX_SIDE))).save(
+    Image.fromarray(to_uint8(draw_test_pattern(MAX_SIDE))).save(
         target, "PNG", optimize=False, compress_level=9
     )
 
@@ -124,6 +123,108 @@ def main(argv: list[str] | None = None) -> None:
             with Image.open(path) as img:
                 print(f"{path.name:18} {img.mode:4} {img.width}x{img.height}  "
                       f"{path.stat().st_size / 1024:6.1f} KiB")  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the test pattern
+
+
+def draw_test_pattern(size: int = 256) -> np.ndarray:
+    """A deterministic synthetic image with edges in every direction and many colours.
+
+    Four quadrants::
+
+        +--------------------+--------------------+
+        | checkerboard       | hue ramp (left to  |
+        | 8 x 8 squares,     | right) fading into |
+        | black and white    | a gray ramp (down) |
+        +--------------------+--------------------+
+        | zone plate:        | vertical | horiz.  |
+        | concentric rings,  | bars     | bars    |
+        | finer outwards     +----------+---------+
+        |                    | diagonal edge      |
+        +--------------------+--------------------+
+
+    Parameters
+    ----------
+    size : int, optional
+        Height and width in pixels, at least 16.
+
+    Returns
+    -------
+    ndarray of float32, shape (size, size, 3), values in [0, 1]
+    """
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 16:
+        raise ValueError(f"size must be a whole number of at least 16, got {size!r}.")
+    top, left = size // 2, size // 2
+    bottom, right = size - top, size - left
+    image = np.empty((size, size, 3), dtype=np.float64)
+    image[:top, :left] = _checkerboard(top, left)
+    image[:top, left:] = _colour_ramp(top, right)
+    image[top:, :left] = _zone_plate(bottom, left)
+    image[top:, left:] = _bars_and_edge(bottom, right)
+    return image.astype(np.float32)
+
+
+def _grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-centre coordinates in [0, 1): y down the rows, x along the columns."""
+    y = (np.arange(height)[:, None] + 0.5) / height
+    x = (np.arange(width)[None, :] + 0.5) / width
+    return y, x
+
+
+def _gray(values: np.ndarray) -> np.ndarray:
+    return np.repeat(values[..., np.newaxis], 3, axis=-1)
+
+
+def _checkerboard(height: int, width: int) -> np.ndarray:
+    y, x = _grid(height, width)
+    return _gray(((np.floor(y * 8) + np.floor(x * 8)) % 2).astype(np.float64))
+
+
+def _colour_ramp(height: int, width: int) -> np.ndarray:
+    y, x = _grid(height, width)
+    hue = np.broadcast_to(x, (height, width))
+    rainbow = np.stack(
+        [
+            np.clip(np.abs(6 * hue - 3) - 1, 0, 1),
+            np.clip(2 - np.abs(6 * hue - 2), 0, 1),
+            np.clip(2 - np.abs(6 * hue - 4), 0, 1),
+        ],
+        axis=-1,
+    )
+    fade = y[..., np.newaxis]
+    return rainbow * (1 - fade) + _gray(np.broadcast_to(x, (height, width))) * fade
+
+
+def _zone_plate(height: int, width: int) -> np.ndarray:
+    # Phase pi r^2 / n (r in pixels) gives a local frequency of r / n cycles per pixel: it
+    # reaches Nyquist (0.5) at the edge of the disc of radius n / 2. Outside: mid gray.
+    n = min(height, width)
+    rows = np.arange(height)[:, None] + 0.5 - height / 2
+    cols = np.arange(width)[None, :] + 0.5 - width / 2
+    r2 = rows**2 + cols**2
+    rings = 0.5 + 0.5 * np.cos(np.pi * r2 / n)
+    return _gray(np.where(r2 <= (n / 2) ** 2, rings, 0.5))
+
+
+def _bars_and_edge(height: int, width: int) -> np.ndarray:
+    y, x = _grid(height, width)
+    out = np.empty((height, width, 3))
+    upper = np.broadcast_to(y < 0.5, (height, width))
+    vertical = upper & (x < 0.5)
+    horizontal = upper & (x >= 0.5)
+    bars_v = np.floor(x * 16) % 2  # 8 bars across the left half
+    bars_h = np.floor(y * 16) % 2  # 8 bars down the upper half
+    red, white = np.array([0.9, 0.1, 0.1]), np.array([1.0, 1.0, 1.0])
+    blue, yellow = np.array([0.1, 0.2, 0.8]), np.array([1.0, 0.85, 0.1])
+    orange, navy = np.array([1.0, 0.5, 0.0]), np.array([0.05, 0.05, 0.3])
+    bars_v = np.broadcast_to(bars_v, (height, width))[..., None]
+    bars_h = np.broadcast_to(bars_h, (height, width))[..., None]
+    diagonal = (x - 0.5) * width > (y - 0.75) * height  # 45 degrees through the lower half
+    out[...] = np.where(diagonal[..., None], orange, navy)
+    out[vertical] = np.where(bars_v, white, red)[vertical]
+    out[horizontal] = np.where(bars_h, yellow, blue)[horizontal]
+    return out
 
 
 if __name__ == "__main__":

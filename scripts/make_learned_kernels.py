@@ -1,13 +1,14 @@
 """Train the app's shipped set of learned kernels: assets/learned_kernels.npz (deterministic).
 
-    python scripts/make_learned_kernels.py        # about 20 s on 2 cores
+    python -m scripts.make_learned_kernels        # about 20 s on 2 cores
 
 Training data: three bundled samples (assets/astronaut.jpg, assets/coffee.jpg,
 assets/test_pattern.png), each loaded with ``sepconv_core.image.load_image``, reduced with
 ``resize_to`` to 64 px on the longest side (64 px wide) and stacked top to bottom into one
 171 x 64 x 3 float64 mosaic. For every task in ``TASKS`` below and k in ``SIZES``, the target is
-``sepconv_core.learn.make_task(task, mosaic)`` and ``fit_separable`` trains a depthwise-separable
-layer from scratch (k x k, depth multiplier 1, 'same' padding, Adam, fixed seed and steps).
+``sepconv_core.tasks.make_task(task, mosaic)`` and ``sepconv_core.learn.fit_separable`` trains a
+depthwise-separable layer from scratch (k x k, depth multiplier 1, 'same' padding, Adam, fixed
+seed and steps).
 
 Each entry NAME = "<task>_<k>" (e.g. "blur_3") holds three arrays:
 
@@ -20,7 +21,7 @@ Each entry NAME = "<task>_<k>" (e.g. "blur_3") holds three arrays:
 and the entry "metadata" is a JSON string: {"format": 1, "images": [...], "image_side": 64,
 "entries": {NAME: {"task", "kernel_size", "depth_multiplier", "padding", "optimizer", "steps",
 "learning_rate", "seed", "final_loss", "relative_error", "description"}}}. Read it with
-``sepconv_core.learn.load_learned_kernels()``.
+``sepconv_core.learned_kernels.load_learned_kernels(path)``.
 
 Everything is seeded, and the zip is written with fixed timestamps, so running the script again
 gives the same bytes (same numpy, same machine; another BLAS may change the last digits).
@@ -30,19 +31,18 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 import time
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from sepconv_core.conv import equivalent_kernel
+from sepconv_core.image import load_image, resize_to
+from sepconv_core.learn import fit_separable
+from sepconv_core.tasks import make_task
 
-from sepconv_core.conv import equivalent_kernel  # noqa: E402
-from sepconv_core.image import load_image, resize_to  # noqa: E402
-from sepconv_core.learn import fit_separable, make_task  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 OUTPUT = ROOT / "assets" / "learned_kernels.npz"
 IMAGES = ("astronaut.jpg", "coffee.jpg", "test_pattern.png")

@@ -413,11 +413,11 @@ def _as_vector(v, name: str, shapes: str, axis: int, dtype) -> np.ndarray:
 def correlate2d_separable(plane, column, row, *, stride=1, padding="valid") -> np.ndarray:
     """Correlate with the kernel ``column @ row`` in two cheap passes.
 
-    A rank-1 kernel such as Sobel's x kernel is an outer product::
+    A rank-1 kernel such as Sobel's x kernel (``kernels.sobel_x``) is an outer product::
 
-        [[1],                  [[1, 0, -1],
-         [2],  @ [[1, 0, -1]] = [2, 0, -2],
-         [1]]                   [1, 0, -1]]
+        [[1],                   [[-1, 0, 1],
+         [2],  @ [[-1, 0, 1]] = [-2, 0, 2],
+         [1]]                    [-1, 0, 1]]
 
     so the column pass (kh x 1, stride on rows) then the row pass (1 x kw, stride
     on columns) give the same output for ``kh + kw`` multiplications per pixel

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._checks import whole
+from ._checks import kernel_pair, whole
 from ._padding import check_padding, check_stride, output_size, pad_amounts
 
 __all__ = [
@@ -233,25 +233,6 @@ class NetworkCost:
         return totals
 
 
-# --------------------------------------------------------------------------- checks
-
-
-def _positive_int(value, name: str) -> int:
-    """Return ``value`` as a Python int >= 1, or raise ``ValueError`` naming ``name``."""
-    return whole(value, name, 1)
-
-
-def _kernel_pair(kernel_size) -> tuple[int, int]:
-    """``3`` -> ``(3, 3)``; ``(3, 5)`` -> ``(3, 5)``; anything else is a ``ValueError``."""
-    if isinstance(kernel_size, (tuple, list)):
-        if len(kernel_size) != 2:
-            raise ValueError(f"kernel_size must be an int or a (kh, kw) pair, got {kernel_size!r}.")
-        kh, kw = kernel_size
-    else:
-        kh = kw = kernel_size
-    return _positive_int(kh, "kernel_size"), _positive_int(kw, "kernel_size")
-
-
 # --------------------------------------------------------------------------- engine
 
 
@@ -314,11 +295,11 @@ def conv2d_cost(
     >>> c.output_shape, c.multiplications, c.parameters
     ((8, 8, 256), 1228800, 19200)
     """
-    height = _positive_int(height, "height")
-    width = _positive_int(width, "width")
-    in_channels = _positive_int(in_channels, "in_channels")
-    out_channels = _positive_int(out_channels, "out_channels")
-    kh, kw = _kernel_pair(kernel_size)
+    height = whole(height, "height", 1)
+    width = whole(width, "width", 1)
+    in_channels = whole(in_channels, "in_channels", 1)
+    out_channels = whole(out_channels, "out_channels", 1)
+    kh, kw = kernel_pair(kernel_size)
     stride, padding = check_stride(stride), check_padding(padding)
     kernel_shape = (kh, kw, in_channels, out_channels)
     return _stage((height, width, in_channels), kernel_shape, out_channels, stride, padding)
@@ -370,7 +351,7 @@ def depthwise_separable_cost(
     normal = conv2d_cost(
         height, width, in_channels, out_channels, kernel_size, stride=stride, padding=padding
     )
-    m = _positive_int(depth_multiplier, "depth_multiplier")
+    m = whole(depth_multiplier, "depth_multiplier", 1)
     h, w, cin = normal.input_shape
     kh, kw = normal.kernel_shape[:2]
     depthwise = _stage((h, w, cin), (kh, kw, cin, m), cin * m, stride, padding)
@@ -409,8 +390,8 @@ def separable_ratio_formula(out_channels, kernel_size) -> float:
     >>> round(1 / separable_ratio_formula(256, 3), 2)  # times fewer multiplications
     8.69
     """
-    cout = _positive_int(out_channels, "out_channels")
-    kh, kw = _kernel_pair(kernel_size)
+    cout = whole(out_channels, "out_channels", 1)
+    kh, kw = kernel_pair(kernel_size)
     return 1 / cout + 1 / (kh * kw)
 
 
@@ -463,10 +444,10 @@ def spatial_separable_cost(
     >>> s.full_multiplications, s.separable_multiplications_ideal, s.separable_multiplications
     (324, 216, 252)
     """
-    height = _positive_int(height, "height")
-    width = _positive_int(width, "width")
-    channels = _positive_int(channels, "channels")
-    kh, kw = _kernel_pair(kernel_size)
+    height = whole(height, "height", 1)
+    width = whole(width, "width", 1)
+    channels = whole(channels, "channels", 1)
+    kh, kw = kernel_pair(kernel_size)
     stride, padding = check_stride(stride), check_padding(padding)
     out_h = output_size(height, kh, stride, padding)
     out_w = output_size(width, kw, stride, padding)
@@ -566,9 +547,7 @@ def mobilenet_v1_cost(width_multiplier=1.0, resolution=224, separable=True) -> N
             f"width_multiplier {width_multiplier!r} is too small: the first layer would "
             "have no channels (use at least 1/32)."
         )
-    resolution = _positive_int(resolution, "resolution")
-    if resolution < 32:
-        raise ValueError(f"resolution must be at least 32, got {resolution}.")
+    resolution = whole(resolution, "resolution", 32)
 
     size, channels = resolution, int(32 * alpha)
     first = conv2d_cost(size, size, 3, channels, 3, stride=2, padding="same")

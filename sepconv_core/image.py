@@ -14,8 +14,7 @@ The decoder is Pillow, used defensively, because an upload can be anything:
   whose message a student can read.
 
 The other helpers are plain numpy: ``resize_to`` (area-averaging downscale), ``center_square``
-(middle square crop), ``to_grayscale`` (ITU-R BT.601 luma), ``to_uint8`` (for display) and
-``test_pattern`` (a synthetic image rich in edges of every direction).
+(middle square crop), ``to_grayscale`` (ITU-R BT.601 luma) and ``to_uint8`` (for display).
 """
 
 from __future__ import annotations
@@ -28,6 +27,8 @@ import warnings
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ._checks import whole
 
 #: Pillow formats we accept; anything else (EPS, PSD, ICO, ...) is "not an image we can read".
 #: "JPEG" also opens MPO, the multi-picture JPEG that many phones write.
@@ -109,8 +110,8 @@ def load_image(
         ``max_side`` or ``max_pixels`` is not a whole number of at least 1.
     """
     data = _check_data(data)
-    max_side = _check_positive_int(max_side, "max_side")
-    max_pixels = _check_positive_int(max_pixels, "max_pixels")
+    max_side = whole(max_side, "max_side", 1)
+    max_pixels = whole(max_pixels, "max_pixels", 1)
     if not data:
         raise ImageLoadError("The file is empty.")
 
@@ -156,12 +157,6 @@ def _check_data(data) -> bytes:
         f"data must be the file's bytes (bytes, bytearray or memoryview), "
         f"got {type(data).__name__}{hint}."
     )
-
-
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}.")
-    return int(value)
 
 
 def _open(data: bytes, max_pixels: int) -> Image.Image:
@@ -296,6 +291,11 @@ def _area_weights(n_in: int, n_out: int, dtype) -> np.ndarray:
 
         out[0] = (1.0 * in[0] + 0.5 * in[1]) / 1.5
         out[1] = (0.5 * in[1] + 1.0 * in[2]) / 1.5
+
+    Pillow's box filter (``Image.resize(..., BOX)``, ``ImageOps.contain``) is not this: for a
+    ratio that is not a whole number it gives full weight to every pixel whose centre lies in
+    the box, so [0, 3, 6] becomes [1.5, 6] instead of [1, 5] and the mean brightness moves; and
+    its float mode holds float32 only. ``Image.reduce`` is exact, but for whole ratios only.
     """
     ratio = n_in / n_out
     start = np.arange(n_out)[:, None] * ratio
@@ -326,7 +326,7 @@ def resize_to(image: np.ndarray, max_side: int) -> np.ndarray:
     image = np.asarray(image)
     if image.ndim not in (2, 3):
         raise ValueError(f"image must have shape (H, W) or (H, W, C), got {image.shape}.")
-    max_side = _check_positive_int(max_side, "max_side")
+    max_side = whole(max_side, "max_side", 1)
     dtype = _float_dtype(image)
     height, width = image.shape[:2]
     new_width, new_height = _target_size(width, height, max_side)
@@ -392,110 +392,3 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     """An image with values in [0, 1] as uint8 0..255 for display (clipped, rounded; NaN -> 0)."""
     image = np.nan_to_num(np.asarray(image, dtype=np.float64), nan=0.0)
     return np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
-
-
-# ---------------------------------------------------------------------------------------------
-# Synthetic test pattern
-# ---------------------------------------------------------------------------------------------
-
-
-def test_pattern(size: int = 256) -> np.ndarray:
-    """A deterministic synthetic image with edges in every direction and many colours.
-
-    Four quadrants::
-
-        +--------------------+--------------------+
-        | checkerboard       | hue ramp (left to  |
-        | 8 x 8 squares,     | right) fading into |
-        | black and white    | a gray ramp (down) |
-        +--------------------+--------------------+
-        | zone plate:        | vertical | horiz.  |
-        | concentric rings,  | bars     | bars    |
-        | finer outwards     +----------+---------+
-        |                    | diagonal edge      |
-        +--------------------+--------------------+
-
-    Parameters
-    ----------
-    size : int, optional
-        Height and width in pixels, at least 16.
-
-    Returns
-    -------
-    ndarray of float32, shape (size, size, 3), values in [0, 1]
-    """
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 16:
-        raise ValueError(f"size must be a whole number of at least 16, got {size!r}.")
-    top, left = size // 2, size // 2
-    bottom, right = size - top, size - left
-    image = np.empty((size, size, 3), dtype=np.float64)
-    image[:top, :left] = _checkerboard(top, left)
-    image[:top, left:] = _colour_ramp(top, right)
-    image[top:, :left] = _zone_plate(bottom, left)
-    image[top:, left:] = _bars_and_edge(bottom, right)
-    return image.astype(np.float32)
-
-
-test_pattern.__test__ = False  # its name starts with "test": tell pytest it is not a test
-
-
-def _grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel-centre coordinates in [0, 1): y down the rows, x along the columns."""
-    y = (np.arange(height)[:, None] + 0.5) / height
-    x = (np.arange(width)[None, :] + 0.5) / width
-    return y, x
-
-
-def _gray(values: np.ndarray) -> np.ndarray:
-    return np.repeat(values[..., np.newaxis], 3, axis=-1)
-
-
-def _checkerboard(height: int, width: int) -> np.ndarray:
-    y, x = _grid(height, width)
-    return _gray(((np.floor(y * 8) + np.floor(x * 8)) % 2).astype(np.float64))
-
-
-def _colour_ramp(height: int, width: int) -> np.ndarray:
-    y, x = _grid(height, width)
-    hue = np.broadcast_to(x, (height, width))
-    rainbow = np.stack(
-        [
-            np.clip(np.abs(6 * hue - 3) - 1, 0, 1),
-            np.clip(2 - np.abs(6 * hue - 2), 0, 1),
-            np.clip(2 - np.abs(6 * hue - 4), 0, 1),
-        ],
-        axis=-1,
-    )
-    fade = y[..., np.newaxis]
-    return rainbow * (1 - fade) + _gray(np.broadcast_to(x, (height, width))) * fade
-
-
-def _zone_plate(height: int, width: int) -> np.ndarray:
-    # Phase pi r^2 / n (r in pixels) gives a local frequency of r / n cycles per pixel: it
-    # reaches Nyquist (0.5) at the edge of the disc of radius n / 2. Outside: mid gray.
-    n = min(height, width)
-    rows = np.arange(height)[:, None] + 0.5 - height / 2
-    cols = np.arange(width)[None, :] + 0.5 - width / 2
-    r2 = rows**2 + cols**2
-    rings = 0.5 + 0.5 * np.cos(np.pi * r2 / n)
-    return _gray(np.where(r2 <= (n / 2) ** 2, rings, 0.5))
-
-
-def _bars_and_edge(height: int, width: int) -> np.ndarray:
-    y, x = _grid(height, width)
-    out = np.empty((height, width, 3))
-    upper = np.broadcast_to(y < 0.5, (height, width))
-    vertical = upper & (x < 0.5)
-    horizontal = upper & (x >= 0.5)
-    bars_v = np.floor(x * 16) % 2  # 8 bars across the left half
-    bars_h = np.floor(y * 16) % 2  # 8 bars down the upper half
-    red, white = np.array([0.9, 0.1, 0.1]), np.array([1.0, 1.0, 1.0])
-    blue, yellow = np.array([0.1, 0.2, 0.8]), np.array([1.0, 0.85, 0.1])
-    orange, navy = np.array([1.0, 0.5, 0.0]), np.array([0.05, 0.05, 0.3])
-    bars_v = np.broadcast_to(bars_v, (height, width))[..., None]
-    bars_h = np.broadcast_to(bars_h, (height, width))[..., None]
-    diagonal = (x - 0.5) * width > (y - 0.75) * height  # 45 degrees through the lower half
-    out[...] = np.where(diagonal[..., None], orange, navy)
-    out[vertical] = np.where(bars_v, white, red)[vertical]
-    out[horizontal] = np.where(bars_h, yellow, blue)[horizontal]
-    return out

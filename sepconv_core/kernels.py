@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._checks import positive
 from ._checks import whole as _check_int
 
 # ------------------------------------------------------------------------ 1-D factors
@@ -148,9 +149,7 @@ def gaussian(size: int = 5, sigma: float = 1.0) -> np.ndarray:
         size 3, sigma 1:  g = [0.274, 0.452, 0.274]
     """
     size = _check_int(size, "size", 1)
-    if not (np.isfinite(sigma) and sigma > 0):
-        raise ValueError(f"sigma must be a finite number greater than 0, got {sigma!r}.")
-    g = _gaussian_1d(size, float(sigma))
+    g = _gaussian_1d(size, positive(sigma, "sigma"))
     return np.outer(g, g)
 
 
@@ -453,11 +452,6 @@ _PRESET_LIST = (
 )
 
 PRESETS: dict[str, KernelPreset] = {preset.key: preset for preset in _PRESET_LIST}
-
-
-def preset_names() -> tuple[str, ...]:
-    """The keys of ``PRESETS`` in display order (``PRESETS[key].name`` is the display name)."""
-    return tuple(PRESETS)
 
 
 def get_kernel(key: str, size: int | None = None) -> np.ndarray:

@@ -19,80 +19,37 @@ for every input channel. (Only kernel gradients are needed: the image is data, n
 
 Training is the usual loop -- forward, backward, optimizer step (Adam, or plain gradient descent
 "sgd") -- for ``steps`` steps, or until ``time_budget`` seconds have passed, the callback returns
-``False`` or the loss stops being finite. ``make_task`` builds targets from an image (what the
-layer should learn), and ``load_learned_kernels`` reads the set shipped in
-``assets/learned_kernels.npz``, which ``scripts/make_learned_kernels.py`` trains.
+``False`` or the loss stops being finite. ``fit_separable`` and ``fit_conv2d`` differ only in
+their kernels' initial values and in the forward and backward pass; both run ``_fit``.
+Targets to learn come from ``sepconv_core.tasks``.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from . import kernels
-from ._checks import whole as _whole
+from ._checks import positive, real_image, whole
 from ._padding import check_padding, output_size, pad_amounts
-from .conv import conv2d, correlate2d, depthwise_conv2d, pointwise_conv2d
-from .image import LUMA_WEIGHTS
+from .conv import conv2d, depthwise_conv2d, pointwise_conv2d
 
 __all__ = [
-    "LEARNED_KERNELS_PATH",
     "OPTIMIZERS",
-    "TASKS",
     "ConvFitResult",
     "FitResult",
-    "LearnedKernel",
     "conv2d_loss_and_grads",
     "fit_conv2d",
     "fit_separable",
-    "load_learned_kernels",
-    "make_task",
     "separable_loss_and_grads",
 ]
 
 OPTIMIZERS = ("adam", "sgd")
 
-#: The shipped set of learned kernels (see scripts/make_learned_kernels.py).
-LEARNED_KERNELS_PATH = Path(__file__).resolve().parent.parent / "assets" / "learned_kernels.npz"
-
 # --------------------------------------------------------------------------- checks
-
-
-def _positive(value, name: str) -> float:
-    """``value`` as a finite float > 0, or a ``ValueError`` naming ``name``."""
-    try:
-        ok = not isinstance(value, bool) and math.isfinite(value) and value > 0
-    except TypeError:
-        ok = False
-    if not ok:
-        raise ValueError(f"{name} must be a finite number greater than 0, got {value!r}.")
-    return float(value)
-
-
-def _array(x, name: str, dtype=None) -> np.ndarray:
-    """``x`` as a finite floating (H, W, C) array (2-D means one channel), ``ValueError`` if not.
-
-    Keeps a floating dtype; integer and boolean arrays become float64. ``dtype`` forces one.
-    """
-    a = np.asarray(x)
-    if a.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must hold real numbers, got dtype {a.dtype}.")
-    if a.ndim == 2:
-        a = a[:, :, np.newaxis]
-    if a.ndim != 3 or a.size == 0:
-        raise ValueError(f"{name} must be a non-empty (H, W) or (H, W, C) array, got {a.shape}.")
-    if dtype is None:
-        dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
-    a = a.astype(dtype, copy=False)
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must contain only finite numbers (no NaN or infinity).")
-    return a
 
 
 def _kernel(x, name: str, ndim: int, layout: str, dtype) -> np.ndarray:
@@ -188,7 +145,7 @@ def separable_loss_and_grads(
         kernels, in the image's floating dtype.
     """
     padding = check_padding(padding)
-    x = _array(image, "image")
+    x = real_image(image, "image")
     d = _kernel(depthwise_kernel, "depthwise_kernel", 4, "(kh, kw, Cin, M)", x.dtype)
     p = _kernel(pointwise_kernel, "pointwise_kernel", 2, "(Cin*M, Cout)", x.dtype)
     if d.shape[2] != x.shape[2] or p.shape[0] != d.shape[2] * d.shape[3]:
@@ -196,7 +153,7 @@ def separable_loss_and_grads(
             f"depthwise_kernel {d.shape} and pointwise_kernel {p.shape} do not fit an image "
             f"with {x.shape[2]} channels."
         )
-    t = _array(target, "target", x.dtype)
+    t = real_image(target, "target", x.dtype)
     _check_target(t, x, d.shape[0], d.shape[1], padding)
     if t.shape[2] != p.shape[1]:
         raise ValueError(
@@ -228,11 +185,11 @@ def conv2d_loss_and_grads(
         ``"kernel"``: dL/dK, shaped like the kernel.
     """
     padding = check_padding(padding)
-    x = _array(image, "image")
+    x = real_image(image, "image")
     k = _kernel(kernel, "kernel", 4, "(kh, kw, Cin, Cout)", x.dtype)
     if k.shape[2] != x.shape[2]:
         raise ValueError(f"kernel has {k.shape[2]} input channels but the image has {x.shape[2]}.")
-    t = _array(target, "target", x.dtype)
+    t = real_image(target, "target", x.dtype)
     _check_target(t, x, k.shape[0], k.shape[1], padding)
     if t.shape[2] != k.shape[3]:
         raise ValueError(f"target has {t.shape[2]} channels but kernel gives {k.shape[3]}.")
@@ -340,19 +297,43 @@ class ConvFitResult(_Training):
         return self.kernel.size
 
 
-def _train(forward_backward, params, *, steps, optimizer, callback, time_budget) -> dict:
-    """The loop: forward and backward, one optimizer step, report; until a stop condition."""
+def _fit(result, initial, forward_backward, image, target, *, kernel_size, padding, steps,
+         learning_rate, seed, optimizer, callback, time_budget):  # fmt: skip
+    """The one training engine behind ``fit_separable`` and ``fit_conv2d``.
+
+    Checks the arguments, draws the kernels with ``initial(rng, k, cin, cout)`` (a dict of
+    arrays), then loops -- ``forward_backward(padded, target, params)``, one optimizer step,
+    report -- until a stop condition, and returns a ``result`` (``FitResult`` or
+    ``ConvFitResult``) holding the run and the final kernels.
+    """
+    padding = check_padding(padding)
+    k = whole(kernel_size, "kernel_size", 1)
+    steps = whole(steps, "steps", 1)
+    learning_rate = positive(learning_rate, "learning_rate")
+    rng = np.random.default_rng(whole(seed, "seed", 0))
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}.")
+    if time_budget is not None:
+        positive(time_budget, "time_budget")
+    x = real_image(image, "image")
+    t = real_image(target, "target", x.dtype)
+    _check_target(t, x, k, k, padding)
+    padded = _pad(x, k, k, padding)
+    drawn = initial(rng, k, x.shape[2], t.shape[2])
+    params = {name: w.astype(x.dtype) for name, w in drawn.items()}
+    opt = _Adam(learning_rate) if optimizer == "adam" else _GradientDescent(learning_rate)
+
     start = time.perf_counter()
     losses, reason = [], "steps"
     # A diverging run overflows; it ends with stop_reason "diverged" instead of warnings.
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(steps):
-            loss, grads, _ = forward_backward(params)
+            loss, grads, _ = forward_backward(padded, t, params)
             losses.append(loss)
             if not math.isfinite(loss):
                 reason = "diverged"
                 break
-            optimizer.step(params, grads)
+            opt.step(params, grads)
             if callback is not None:
                 keep_going = callback(step, loss, {name: w.copy() for name, w in params.items()})
                 if keep_going is not None and not keep_going:
@@ -361,34 +342,17 @@ def _train(forward_backward, params, *, steps, optimizer, callback, time_budget)
             if time_budget is not None and time.perf_counter() - start >= time_budget:
                 reason = "time_budget"
                 break
-        final_loss, _, prediction = forward_backward(params)
-    return {
-        "prediction": prediction,
-        "losses": np.asarray(losses, dtype=np.float64),
-        "final_loss": final_loss,
-        "steps_done": len(losses),
-        "seconds": time.perf_counter() - start,
-        "stopped_early": reason != "steps",
-        "stop_reason": reason,
-    }
-
-
-def _setup(image, target, kernel_size, padding, steps, learning_rate, seed, optimizer, time_budget):
-    """Validate the common arguments; return padded image, target, k, steps, rng, optimizer."""
-    padding = check_padding(padding)
-    k = _whole(kernel_size, "kernel_size", 1)
-    steps = _whole(steps, "steps", 1)
-    learning_rate = _positive(learning_rate, "learning_rate")
-    rng = np.random.default_rng(_whole(seed, "seed", 0))
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}.")
-    if time_budget is not None:
-        _positive(time_budget, "time_budget")
-    x = _array(image, "image")
-    t = _array(target, "target", x.dtype)
-    _check_target(t, x, k, k, padding)
-    opt = _Adam(learning_rate) if optimizer == "adam" else _GradientDescent(learning_rate)
-    return _pad(x, k, k, padding), t, k, steps, rng, opt
+        final_loss, _, prediction = forward_backward(padded, t, params)
+    return result(
+        prediction=prediction,
+        losses=np.asarray(losses, dtype=np.float64),
+        final_loss=final_loss,
+        steps_done=len(losses),
+        seconds=time.perf_counter() - start,
+        stopped_early=reason != "steps",
+        stop_reason=reason,
+        **params,
+    )
 
 
 def fit_separable(
@@ -440,26 +404,19 @@ def fit_separable(
         The kernels, the loss curve and the final prediction. The initial kernels are normal
         with standard deviation 1 / sqrt(fan-in): 1 / k for D and 1 / sqrt(Cin*M) for P.
     """
-    padded, t, k, steps, rng, opt = _setup(
-        image, target, kernel_size, padding, steps, learning_rate, seed, optimizer, time_budget
-    )
-    m = _whole(depth_multiplier, "depth_multiplier", 1)
-    cin, cout, dtype = padded.shape[2], t.shape[2], padded.dtype
-    params = {
-        "depthwise_kernel": (rng.standard_normal((k, k, cin, m)) / k).astype(dtype),
-        "pointwise_kernel": (rng.standard_normal((cin * m, cout)) / math.sqrt(cin * m)).astype(
-            dtype
-        ),
-    }
-    run = _train(
-        lambda p: _separable_forward_backward(padded, t, p),
-        params,
-        steps=steps,
-        optimizer=opt,
-        callback=callback,
-        time_budget=time_budget,
-    )
-    return FitResult(**run, **params)
+    m = whole(depth_multiplier, "depth_multiplier", 1)
+
+    def initial(rng, k, cin, cout):
+        return {
+            "depthwise_kernel": rng.standard_normal((k, k, cin, m)) / k,
+            "pointwise_kernel": rng.standard_normal((cin * m, cout)) / math.sqrt(cin * m),
+        }
+
+    return _fit(
+        FitResult, initial, _separable_forward_backward, image, target,
+        kernel_size=kernel_size, padding=padding, steps=steps, learning_rate=learning_rate,
+        seed=seed, optimizer=optimizer, callback=callback, time_budget=time_budget,
+    )  # fmt: skip
 
 
 def fit_conv2d(
@@ -480,195 +437,12 @@ def fit_conv2d(
     Same arguments and loop as ``fit_separable``; the one kernel ``(k, k, Cin, Cout)`` starts
     normal with standard deviation 1 / sqrt(k*k*Cin), and ``params`` is ``{"kernel": ...}``.
     """
-    padded, t, k, steps, rng, opt = _setup(
-        image, target, kernel_size, padding, steps, learning_rate, seed, optimizer, time_budget
-    )
-    cin, cout = padded.shape[2], t.shape[2]
-    kernel = rng.standard_normal((k, k, cin, cout)) / math.sqrt(k * k * cin)
-    params = {"kernel": kernel.astype(padded.dtype)}
-    run = _train(
-        lambda p: _conv_forward_backward(padded, t, p),
-        params,
-        steps=steps,
-        optimizer=opt,
-        callback=callback,
-        time_budget=time_budget,
-    )
-    return ConvFitResult(**run, **params)
 
+    def initial(rng, k, cin, cout):
+        return {"kernel": rng.standard_normal((k, k, cin, cout)) / math.sqrt(k * k * cin)}
 
-# --------------------------------------------------------------------------- tasks
-
-TASKS: dict[str, str] = {
-    "edges": "The Sobel gradient magnitude sqrt(gx² + gy²) of the luminance: the square root "
-    "makes it nonlinear, so no linear layer, separable or not, can match it exactly.",
-    "blur": "A 5×5 Gaussian blur (sigma 1) of every channel on its own: the depthwise step "
-    "alone does it (the pointwise step only has to copy), exactly with a 5×5 kernel.",
-    "grayscale": "The BT.601 luma 0.299 R + 0.587 G + 0.114 B as one channel: a pure "
-    "pointwise (1×1) mix of the channels, with no spatial filtering.",
-    "channel swap": "The colour channels in reverse order (RGB → BGR): a pure pointwise "
-    "permutation, with no spatial filtering.",
-    "emboss": "The 3×3 emboss kernel on the luminance: a separable layer matches it exactly "
-    "(emboss on every channel, then the luma weights as the pointwise mix).",
-    "sharpen": "The 3×3 sharpen kernel (identity minus Laplacian) on every channel on its own: "
-    "the depthwise step alone does it.",
-    "random normal conv": "A seeded random 3×3 convolution from every input channel to 4 "
-    "outputs: a normal convolution matches it exactly, a separable layer generally cannot "
-    "(with depth multiplier M < 4 each channel offers only M spatial filters to the 4 outputs).",
-}
-
-_ONE_CHANNEL = {
-    "grayscale": "The image already has one channel, so the target is the image itself: the "
-    "pointwise step only has to copy it.",
-    "channel swap": "With one channel there is nothing to swap: the target is the image itself "
-    "(the identity).",
-}
-
-
-def _luminance(x: np.ndarray) -> np.ndarray:
-    """(H, W): BT.601 luma of an RGB image, or the only channel of a grayscale one."""
-    if x.shape[2] == 1:
-        return x[:, :, 0]
-    if x.shape[2] != 3:
-        raise ValueError(f"image must have 1 or 3 channels for this task, got {x.shape[2]}.")
-    return x @ np.asarray(LUMA_WEIGHTS, dtype=x.dtype)
-
-
-def _per_channel(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """``kernel`` (k, k) applied to every channel on its own, 'same' size."""
-    stack = np.broadcast_to(kernel[:, :, None, None], (*kernel.shape, x.shape[2], 1))
-    return depthwise_conv2d(x, stack, padding="same")
-
-
-def _edges(x, seed):
-    lum = _luminance(x)
-    gx = correlate2d(lum, kernels.sobel_x(), padding="same")
-    gy = correlate2d(lum, kernels.sobel_y(), padding="same")
-    return np.hypot(gx, gy)[:, :, np.newaxis]
-
-
-def _random_conv(x, seed):
-    rng = np.random.default_rng(seed)
-    kernel = rng.standard_normal((3, 3, x.shape[2], 4)) / math.sqrt(9 * x.shape[2])
-    return conv2d(x, kernel, padding="same")
-
-
-_BUILDERS = {
-    "edges": _edges,
-    "blur": lambda x, seed: _per_channel(x, kernels.gaussian(5, sigma=1.0)),
-    "grayscale": lambda x, seed: _luminance(x)[:, :, np.newaxis],
-    "channel swap": lambda x, seed: x[:, :, ::-1].copy(),
-    "emboss": lambda x, seed: correlate2d(_luminance(x), kernels.emboss(), padding="same")[
-        :, :, np.newaxis
-    ],
-    "sharpen": lambda x, seed: _per_channel(x, kernels.sharpen()),
-    "random normal conv": _random_conv,
-}
-
-
-def make_task(name: str, image, *, seed=0) -> tuple[np.ndarray, str]:
-    """A training target made from ``image``, and one sentence on what it teaches.
-
-    Parameters
-    ----------
-    name : str
-        One of ``TASKS``.
-    image : array_like, shape (H, W, C) or (H, W)
-        "edges", "emboss" and "grayscale" need C = 1 or 3 (they use the luminance).
-    seed : int, optional
-        Seeds the kernel of "random normal conv"; the other tasks ignore it.
-
-    Returns
-    -------
-    target : ndarray, shape (H, W, Cout)
-        Same size as the image ('same' padding), in the image's floating dtype. Cout is 1 for
-        "edges", "grayscale" and "emboss", 4 for "random normal conv", C otherwise.
-    description : str
-    """
-    if name not in TASKS:
-        raise ValueError(f"name must be one of {', '.join(TASKS)}; got {name!r}.")
-    x = _array(image, "image")
-    seed = _whole(seed, "seed", 0)
-    target = _BUILDERS[name](x, seed).astype(x.dtype, copy=False)
-    description = _ONE_CHANNEL.get(name, TASKS[name]) if x.shape[2] == 1 else TASKS[name]
-    return target, description
-
-
-# --------------------------------------------------------------------------- shipped set
-
-
-@dataclass(frozen=True, eq=False)
-class LearnedKernel:
-    """One entry of the shipped set of learned kernels.
-
-    Attributes
-    ----------
-    name : str
-        Key in the set, e.g. "blur_3".
-    task : str
-        The ``TASKS`` name it was trained on.
-    kernel_size : int
-    spatial : ndarray, shape (k, k)
-        The 2-D kernel the trained layer applies to a gray image (R = G = B): the equivalent
-        kernel summed over input channels, averaged over output channels.
-    depthwise : ndarray, shape (k, k, Cin, M)
-    pointwise : ndarray, shape (Cin*M, Cout)
-    final_loss : float
-        Mean squared error on the training images at the end.
-    description : str
-    """
-
-    name: str
-    task: str
-    kernel_size: int
-    spatial: np.ndarray
-    depthwise: np.ndarray
-    pointwise: np.ndarray
-    final_loss: float
-    description: str
-
-    @property
-    def label(self) -> str:
-        """Short name for a menu, e.g. "blur 5×5"."""
-        return f"{self.task} {self.kernel_size}×{self.kernel_size}"
-
-    def depthwise_for(self, channels: int) -> np.ndarray:
-        """Depthwise kernels (k, k, channels, M) for an image with ``channels`` channels.
-
-        The trained stack when the channel counts agree; otherwise every channel gets
-        ``spatial``, the kernel the layer applies to a gray image (M = 1).
-        """
-        if channels == self.depthwise.shape[2]:
-            return self.depthwise
-        k = self.kernel_size
-        return np.broadcast_to(self.spatial[:, :, None, None], (k, k, channels, 1)).copy()
-
-
-def load_learned_kernels(path=None) -> dict[str, LearnedKernel]:
-    """Read the learned kernels written by ``scripts/make_learned_kernels.py``.
-
-    Parameters
-    ----------
-    path : str or Path, optional
-        Default ``LEARNED_KERNELS_PATH`` (``assets/learned_kernels.npz``).
-
-    Returns
-    -------
-    dict
-        Name -> ``LearnedKernel``, in the order the script wrote them.
-    """
-    with np.load(LEARNED_KERNELS_PATH if path is None else path, allow_pickle=False) as data:
-        entries = json.loads(str(data["metadata"]))["entries"]
-        return {
-            name: LearnedKernel(
-                name=name,
-                task=info["task"],
-                kernel_size=int(info["kernel_size"]),
-                spatial=data[f"{name}/spatial"],
-                depthwise=data[f"{name}/depthwise"],
-                pointwise=data[f"{name}/pointwise"],
-                final_loss=float(info["final_loss"]),
-                description=info["description"],
-            )
-            for name, info in entries.items()
-        }
+    return _fit(
+        ConvFitResult, initial, _conv_forward_backward, image, target,
+        kernel_size=kernel_size, padding=padding, steps=steps, learning_rate=learning_rate,
+        seed=seed, optimizer=optimizer, callback=callback, time_budget=time_budget,
+    )  # fmt: skip

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import whole
+
 # Entries of the column smaller than this fraction of its largest entry count as zero
 # when looking for a small-integer scaling.
 _NEGLIGIBLE = 1e-9
@@ -70,15 +72,7 @@ class SpatialFactorization:
 
     def rank_r_approximation(self, r: int) -> np.ndarray:
         """Sum of the first ``r`` rank-1 terms (``r`` is clipped to 0..min(kh, kw))."""
-        try:
-            whole = not isinstance(r, bool) and int(r) == r
-        except (TypeError, ValueError, OverflowError):
-            whole = False
-        if not whole:
-            raise ValueError(f"r must be a whole number, got {r!r}.")
-        if r < 0:
-            raise ValueError(f"r must be at least 0, got {r}.")
-        r = min(int(r), len(self.terms))
+        r = min(whole(r, "r", 0), len(self.terms))
         out = np.zeros_like(self.kernel)
         for term in self.terms[:r]:
             out = out + term

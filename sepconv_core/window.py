@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import kernel_pair, whole
 from ._padding import check_padding, check_stride, output_size, pad_amounts
 from .conv import _as_depthwise_kernel, _as_image, _check_channels, _pointwise_matrix
 
@@ -90,11 +91,6 @@ class DepthwiseWindow:
     sums: np.ndarray
     multiplier: int
 
-    @property
-    def input_channels(self) -> np.ndarray:
-        """The input channel ``c`` of each output channel ``n = c*M + m``."""
-        return np.arange(len(self.sums)) // self.multiplier
-
 
 @dataclass(frozen=True, eq=False)
 class PointwiseWindow:
@@ -124,23 +120,10 @@ class PointwiseWindow:
 
 def _check_index(value, size: int, name: str) -> int:
     """``value`` as an int in ``0 .. size - 1``, or a ``ValueError`` naming ``name``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be a whole number, got {value!r}.")
-    if not 0 <= value < size:
+    value = whole(value, name, 0)
+    if value >= size:
         raise ValueError(f"{name} must be between 0 and {size - 1} (the output size), got {value}.")
-    return int(value)
-
-
-def _kernel_shape(kernel_size) -> tuple[int, int]:
-    """An int k or a pair (kh, kw) as (kh, kw)."""
-    try:
-        kh, kw = (kernel_size, kernel_size) if np.ndim(kernel_size) == 0 else kernel_size
-    except (TypeError, ValueError):
-        raise ValueError(f"kernel_size must be k or (kh, kw), got {kernel_size!r}.") from None
-    for k in (kh, kw):
-        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"kernel_size must be whole numbers >= 1, got {kernel_size!r}.")
-    return int(kh), int(kw)
+    return value
 
 
 def receptive_field(
@@ -171,7 +154,7 @@ def receptive_field(
     ValueError
         If ``row`` or ``col`` is outside the output, or another argument is invalid.
     """
-    kh, kw = _kernel_shape(kernel_size)
+    kh, kw = kernel_pair(kernel_size)
     stride, padding = check_stride(stride), check_padding(padding)
     row = _check_index(row, output_size(height, kh, stride, padding), "row")
     col = _check_index(col, output_size(width, kw, stride, padding), "col")

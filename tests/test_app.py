@@ -17,6 +17,7 @@ PAGES = [
     "app_pages/depthwise.py",
     "app_pages/learned.py",
     "app_pages/cost.py",
+    "app_pages/tinynet.py",
 ]
 
 

@@ -18,6 +18,7 @@ PAGES = {
     "depthwise": "depthwise",
     "learned": "learned",
     "cost": "cost",
+    "tinynet": "tinynet",
 }
 
 

@@ -346,29 +346,35 @@ def test_integer_image_computes_in_float64():
 # ----------------------------------------------------------------- errors
 
 
+def _names(parameter: str, *numbers) -> str:
+    """A pattern for an error sentence that starts with the parameter's name and mentions
+    ``numbers`` (the sizes that do not fit), in any order and any wording."""
+    return rf"^{parameter}\b" + "".join(rf"(?=.*\b{n}\b)" for n in numbers)
+
+
 def test_channel_mismatch_names_kernel():
     """Kernel input channels must equal image channels."""
-    with pytest.raises(ValueError, match=r"^kernel has 4 input channels but the image has 3"):
+    with pytest.raises(ValueError, match=_names("kernel", 4, 3)):
         conv2d(np.ones((5, 5, 3)), np.ones((3, 3, 4, 1)))
-    with pytest.raises(ValueError, match=r"^kernel has 2 input channels"):
+    with pytest.raises(ValueError, match=_names("kernel", 2, 3)):
         depthwise_conv2d(np.ones((5, 5, 3)), np.ones((3, 3, 2)))
-    with pytest.raises(ValueError, match=r"^kernel has 2 input channels"):
+    with pytest.raises(ValueError, match=_names("kernel", 2, 3)):
         pointwise_conv2d(np.ones((5, 5, 3)), np.ones((2, 4)))
-    with pytest.raises(ValueError, match=r"^depthwise_kernel has 2 input channels"):
+    with pytest.raises(ValueError, match=_names("depthwise_kernel", 2, 3)):
         separable_conv2d(np.ones((5, 5, 3)), np.ones((3, 3, 2)), np.ones((2, 4)))
 
 
 def test_kernel_larger_than_image_under_valid_names_kernel():
     """Under 'valid' a kernel taller or wider than the image has nowhere to go."""
-    with pytest.raises(ValueError, match=r"^kernel is 5 rows tall"):
+    with pytest.raises(ValueError, match=_names("kernel", 5, 3)):
         conv2d(np.ones((3, 8, 1)), np.ones((5, 1, 1, 1)))
-    with pytest.raises(ValueError, match=r"^kernel is 4 columns wide"):
+    with pytest.raises(ValueError, match=_names("kernel", 4, 3)):
         depthwise_conv2d(np.ones((8, 3, 1)), np.ones((1, 4, 1)))
-    with pytest.raises(ValueError, match=r"^kernel is 4 rows tall"):
+    with pytest.raises(ValueError, match=_names("kernel", 4, 3)):
         correlate2d(np.ones((3, 3)), np.ones((4, 1)))
-    with pytest.raises(ValueError, match=r"^column is 4 rows tall"):
+    with pytest.raises(ValueError, match=_names("column", 4, 3)):
         correlate2d_separable(np.ones((3, 9)), np.ones(4), np.ones(1))
-    with pytest.raises(ValueError, match=r"^row is 4 columns wide"):
+    with pytest.raises(ValueError, match=_names("row", 4, 3)):
         correlate2d_separable(np.ones((9, 3)), np.ones(1), np.ones(4))
     assert conv2d(np.ones((3, 3, 1)), np.ones((5, 5, 1, 1)), padding="same").shape == (3, 3, 1)
 
@@ -385,56 +391,56 @@ def test_bad_stride_names_stride(stride):
         lambda: correlate2d_separable(plane, np.ones(3), np.ones(3), stride=stride),
     ]
     for call in calls:
-        with pytest.raises(ValueError, match=r"^stride"):
+        with pytest.raises(ValueError, match=_names("stride")):
             call()
 
 
 def test_unknown_padding_names_padding():
     """Only 'valid' and 'same' exist."""
-    with pytest.raises(ValueError, match=r"^padding"):
+    with pytest.raises(ValueError, match=_names("padding")):
         conv2d(np.ones((5, 5, 1)), np.ones((3, 3, 1, 1)), padding="full")
-    with pytest.raises(ValueError, match=r"^padding"):
+    with pytest.raises(ValueError, match=_names("padding")):
         correlate2d_separable(np.ones((5, 5)), np.ones(3), np.ones(3), padding="causal")
 
 
 def test_wrong_ndim_names_the_parameter():
     """Images are 2-D or 3-D, kernels have their documented number of axes."""
-    with pytest.raises(ValueError, match=r"^image must be 2-D"):
+    with pytest.raises(ValueError, match=_names("image")):
         conv2d(np.ones(5), np.ones((1, 1, 1, 1)))
-    with pytest.raises(ValueError, match=r"^image must be 2-D"):
+    with pytest.raises(ValueError, match=_names("image")):
         pointwise_conv2d(np.ones((1, 5, 5, 1)), np.ones((1, 1)))
-    with pytest.raises(ValueError, match=r"^kernel must be shaped"):
+    with pytest.raises(ValueError, match=_names("kernel")):
         conv2d(np.ones((5, 5, 1)), np.ones((3, 3, 1)))
-    with pytest.raises(ValueError, match=r"^kernel must be shaped"):
+    with pytest.raises(ValueError, match=_names("kernel")):
         depthwise_conv2d(np.ones((5, 5, 1)), np.ones((3, 3)))
-    with pytest.raises(ValueError, match=r"^kernel must be 1 x 1"):
+    with pytest.raises(ValueError, match=_names("kernel")):
         pointwise_conv2d(np.ones((5, 5, 1)), np.ones((3, 3, 1, 1)))
-    with pytest.raises(ValueError, match=r"^plane must be 2-D"):
+    with pytest.raises(ValueError, match=_names("plane")):
         correlate2d(np.ones((5, 5, 1)), np.ones((3, 3)))
-    with pytest.raises(ValueError, match=r"^column must be shaped"):
+    with pytest.raises(ValueError, match=_names("column")):
         correlate2d_separable(np.ones((5, 5)), np.ones((3, 2)), np.ones(3))
-    with pytest.raises(ValueError, match=r"^row must be shaped"):
+    with pytest.raises(ValueError, match=_names("row")):
         correlate2d_separable(np.ones((5, 5)), np.ones(3), np.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"^kernel must have at least 2"):
+    with pytest.raises(ValueError, match=_names("kernel")):
         flip_kernel(np.ones(3))
 
 
 def test_pointwise_rows_must_match_depthwise_outputs():
     """The pointwise kernel needs one row per depthwise output channel (Cin * M)."""
     d, p = np.ones((3, 3, 2, 3)), np.ones((5, 4))
-    with pytest.raises(ValueError, match=r"^pointwise_kernel has 5 input channels.* 6"):
+    with pytest.raises(ValueError, match=_names("pointwise_kernel", 5, 6)):
         separable_conv2d(np.ones((5, 5, 2)), d, p)
-    with pytest.raises(ValueError, match=r"^pointwise_kernel has 5 input channels"):
+    with pytest.raises(ValueError, match=_names("pointwise_kernel", 5, 6)):
         equivalent_kernel(d, p)
 
 
 def test_empty_arrays_name_the_parameter():
     """Empty images and kernels are refused up front."""
-    with pytest.raises(ValueError, match=r"^image is empty"):
+    with pytest.raises(ValueError, match=_names("image", 0)):
         conv2d(np.ones((0, 4, 1)), np.ones((1, 1, 1, 1)), padding="same")
-    with pytest.raises(ValueError, match=r"^kernel is empty"):
+    with pytest.raises(ValueError, match=_names("kernel", 0)):
         depthwise_conv2d(np.ones((4, 4, 1)), np.ones((0, 3, 1)))
-    with pytest.raises(ValueError, match=r"^pointwise_kernel is empty"):
+    with pytest.raises(ValueError, match=_names("pointwise_kernel", 0)):
         separable_conv2d(np.ones((4, 4, 1)), np.ones((3, 3, 1)), np.ones((1, 0)))
-    with pytest.raises(ValueError, match=r"^plane is empty"):
+    with pytest.raises(ValueError, match=_names("plane", 0)):
         correlate2d(np.ones((0, 0)), np.ones((1, 1)))

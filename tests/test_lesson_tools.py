@@ -1,12 +1,15 @@
 """Predict-then-reveal answers, exported files, and the generated PyTorch/Keras code."""
 
 import io
+import sys
+import types
 
 import numpy as np
 import pytest
+from naive import naive_depthwise, naive_pointwise
 
 from sepconv_core.codegen import keras_separable, pytorch_separable
-from sepconv_core.conv import depthwise_conv2d
+from sepconv_core.conv import separable_conv2d
 from sepconv_core.export import to_csv, to_npy
 from sepconv_core.quiz import AnswerFormatError, check, parse_number, parse_shape
 
@@ -36,16 +39,18 @@ def test_bad_numbers_get_a_sentence(text):
 
 
 def test_verdicts_say_what_is_wrong():
-    """Right answers are confirmed; wrong ones get a hint, never the answer itself."""
+    """Right answers are confirmed; wrong ones get a hint that tells too low, too high and
+    nearly right apart, or which sizes of a shape are wrong, and never the answer itself."""
     assert check("1,228,800", 1228800).correct
-    v = check("1,000,000", 1228800)
-    assert not v.correct and "too low" in v.message and "1,228,800" not in v.message
-    assert "close" in check("1,228,000", 1228800).message
+    hints = [check(text, 1228800) for text in ("1,000,000", "2,000,000", "1,228,000")]
+    assert not any(v.correct for v in hints)
+    assert len({v.message for v in hints}) == 3
+    assert not any("1,228,800" in v.message or "1228800" in v.message for v in hints)
     assert check("8x8x256", (8, 8, 256)).correct
-    v = check("12x12x256", (8, 8, 256))
-    assert not v.correct and "height" in v.message and "width" in v.message
-    assert "channels" not in v.message
-    assert "3 sizes" in check("8x8", (8, 8, 256)).message
+    shapes = [check(text, (8, 8, 256)) for text in ("9x8x256", "8x9x256", "8x8x3", "8x8")]
+    assert not any(v.correct for v in shapes)
+    assert len({v.message for v in shapes}) == 4
+    assert not any("8×8×256" in v.message for v in shapes)
     assert not check("eight", 8).correct
 
 
@@ -65,32 +70,117 @@ def test_npy_round_trip_and_csv_layouts():
         to_csv(np.zeros((1, 1, 1, 1, 1)))
 
 
-@pytest.mark.parametrize("padding, stride", [("valid", 1), ("same", 1), ("same", 2)])
-def test_generated_code_is_valid_python_with_the_settings(padding, stride):
-    torch_code = pytorch_separable(3, 256, 5, stride=stride, padding=padding, depth_multiplier=2)
-    keras_code = keras_separable(3, 256, 5, stride=stride, padding=padding, depth_multiplier=2)
-    compile(torch_code, "<torch>", "exec")
-    compile(keras_code, "<keras>", "exec")
-    assert "groups=3" in torch_code and "nn.Conv2d(6, 256, kernel_size=1" in torch_code
-    assert f"stride={stride}" in torch_code
-    assert f'padding="{padding}"' in keras_code and "depth_multiplier=2" in keras_code
-    assert ("F.pad" in torch_code) == (padding == "same" and stride != 1)
-    if padding == "same" and stride == 2:
-        # 12 rows, k=5, stride 2: out 6, total padding (6-1)*2 + 5 - 12 = 3 -> 1 before, 2 after.
-        assert "F.pad(x, (1, 2, 1, 2))" in torch_code
+# ------------------------------------------------------------- running the generated code
+# Neither PyTorch nor Keras is a test requirement, so the generated programs run against small
+# stand-ins written from the libraries' documentation, in loops: nn.Conv2d (weight (Cout,
+# Cin/groups, kh, kw); output o reads the inputs of group o // (Cout/groups); padding 0 or
+# "same", which PyTorch allows for stride 1 only and pads (k-1)/2 on each side), F.pad (last axis
+# first) and layers.SeparableConv2D (TensorFlow's padding, as tests/naive.py writes it out).
 
 
-def test_pytorch_weight_layout_in_the_generated_comment():
-    """The comment's reshape puts kernel m of channel c at PyTorch output channel c*M + m: a
-    grouped convolution written out in loops with that weight equals our depthwise output."""
+class _Weight:
+    data = None
+
+
+class _Conv2d:
+    def __init__(self, cin, cout, kernel_size, stride=1, padding=0, groups=1, bias=True):
+        assert not bias and cin % groups == 0 and cout % groups == 0
+        assert padding != "same" or (stride == 1 and kernel_size % 2 == 1)
+        self.cin, self.cout, self.groups = cin, cout, groups
+        self.k, self.stride = kernel_size, stride
+        self.pad = (kernel_size - 1) // 2 if padding == "same" else padding
+        self.weight = _Weight()
+
+    def __call__(self, x):
+        w, k, s = self.weight.data, self.k, self.stride
+        assert w.shape == (self.cout, self.cin // self.groups, k, k)
+        x = np.pad(x, ((0, 0), (0, 0), (self.pad, self.pad), (self.pad, self.pad)))
+        oh, ow = (x.shape[2] - k) // s + 1, (x.shape[3] - k) // s + 1
+        out = np.zeros((1, self.cout, oh, ow))
+        group_in, group_out = self.cin // self.groups, self.cout // self.groups
+        for o in range(self.cout):
+            for ci in range(group_in):
+                c = (o // group_out) * group_in + ci
+                for i in range(k):
+                    for j in range(k):
+                        patch = x[0, c, i : i + s * (oh - 1) + 1 : s, j : j + s * (ow - 1) + 1 : s]
+                        out[0, o] += w[o, ci, i, j] * patch
+        return out
+
+
+class _SeparableConv2D:
+    def __init__(self, filters, kernel_size, strides, padding, depth_multiplier, use_bias):
+        assert not use_bias
+        self.filters, self.stride, self.padding = filters, strides, padding
+        self.k, self.multiplier = kernel_size, depth_multiplier
+        self.weights = None
+
+    def set_weights(self, weights):
+        d, p = weights
+        assert d.shape[:2] == (self.k, self.k) and d.shape[3] == self.multiplier
+        assert p.shape == (1, 1, d.shape[2] * self.multiplier, self.filters)
+        self.weights = weights
+
+    def __call__(self, x):
+        if self.weights is None:  # Keras draws random weights at the first call
+            return None
+        d, p = self.weights
+        z = naive_depthwise(x[0], d, self.stride, self.padding)
+        return naive_pointwise(z, p)[None]
+
+
+def _run(code, monkeypatch, **names):
+    """Execute generated code with its commented weight-loading lines switched on."""
+    lines = []
+    for line in code.splitlines():
+        body = line[2:] if line.startswith("# ") else ""
+        on = any(w in body for w in (".weight.data", ".set_weights(")) or body.startswith("    ")
+        lines.append(body if on else line)
+    torch = types.ModuleType("torch")
+    torch.from_numpy = np.asarray
+    torch.rand = lambda *shape: names["x0"].reshape(shape)
+    torch.nn = types.ModuleType("torch.nn")
+    torch.nn.Conv2d = _Conv2d
+    torch.nn.functional = types.ModuleType("torch.nn.functional")
+    torch.nn.functional.pad = lambda x, lrtb: np.pad(
+        x, ((0, 0), (0, 0), (lrtb[2], lrtb[3]), (lrtb[0], lrtb[1]))
+    )
+    keras = types.ModuleType("keras")
+    keras.layers = types.SimpleNamespace(SeparableConv2D=_SeparableConv2D)
+    for name, module in [("torch", torch), ("torch.nn", torch.nn), ("keras", keras),
+                         ("torch.nn.functional", torch.nn.functional)]:  # fmt: skip
+        monkeypatch.setitem(sys.modules, name, module)
+    namespace = dict(names)
+    exec(compile("\n".join(lines), "<generated>", "exec"), namespace)  # our own generated text
+    return namespace
+
+
+@pytest.mark.parametrize(
+    "padding, stride, size", [("valid", 1, 12), ("same", 1, 12), ("same", 2, 12), ("same", 2, 9)]
+)
+def test_generated_pytorch_code_gives_our_output(monkeypatch, padding, stride, size):
+    """The PyTorch program, with D and P loaded as its comment says, computes our separable
+    layer (NCHW against our HWC), 'same' padding at stride 2 included."""
     rng = np.random.default_rng(1)
-    x = rng.standard_normal((6, 7, 3))
-    d = rng.standard_normal((3, 3, 3, 2))
-    w = d.transpose(2, 3, 0, 1).reshape(6, 1, 3, 3)  # as in the generated comment
-    out = np.zeros((4, 5, 6))
-    for o in range(6):
-        group = o // 2  # PyTorch: groups=3, 2 outputs per group, 1 input channel per group
-        for i in range(4):
-            for j in range(5):
-                out[i, j, o] = np.sum(x[i : i + 3, j : j + 3, group] * w[o, 0])
-    np.testing.assert_allclose(depthwise_conv2d(x, d), out, rtol=1e-12, atol=1e-12)
+    d, p = rng.standard_normal((5, 5, 3, 2)), rng.standard_normal((6, 4))
+    x0 = rng.random((1, 3, size, size + 1))
+    code = pytorch_separable(3, 4, 5, stride=stride, padding=padding, depth_multiplier=2,
+                             height=size, width=size + 1)  # fmt: skip
+    y = _run(code, monkeypatch, D=d, P=p, x0=x0)["y"]
+    ours = separable_conv2d(x0[0].transpose(1, 2, 0), d, p, stride=stride, padding=padding)
+    np.testing.assert_allclose(y[0].transpose(1, 2, 0), ours, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("padding, stride", [("valid", 1), ("same", 2)])
+def test_generated_keras_code_gives_our_output(monkeypatch, padding, stride):
+    """The Keras program, with set_weights as its comment says, computes our separable layer."""
+    rng = np.random.default_rng(2)
+    d, p = rng.standard_normal((3, 3, 3, 2)), rng.standard_normal((6, 4))
+    code = keras_separable(3, 4, 3, stride=stride, padding=padding, depth_multiplier=2,
+                           height=7, width=8)  # fmt: skip
+    namespace = _run(code, monkeypatch, D=d, P=p, x0=None)
+    x = namespace["x"]
+    assert x.shape == (1, 7, 8, 3)
+    y = namespace["layer"](x)
+    ours = separable_conv2d(x[0], d, p, stride=stride, padding=padding)
+    np.testing.assert_allclose(y[0], ours, rtol=1e-6, atol=1e-6)

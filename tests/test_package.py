@@ -1,5 +1,7 @@
 """The public names that tools outside the app rely on exist at the package root."""
 
+from pathlib import Path
+
 import numpy as np
 
 import sepconv_core as sc
@@ -22,3 +24,13 @@ def test_root_exports_work_together():
         1.0,
     ]
     assert issubclass(sc.ImageLoadError, ValueError) and issubclass(sc.KernelParseError, ValueError)
+
+
+def test_the_package_docstring_lists_every_module():
+    """Every module file in sepconv_core/ is named in the package docstring, and nothing else."""
+    files = {path.stem for path in Path(sc.__file__).parent.glob("*.py")} - {"__init__"}
+    listed = {line.split("``")[1] for line in sc.__doc__.splitlines() if line.startswith("- ``")}
+    private = {name for name in files if name.startswith("_")}
+    assert listed == files - private
+    for name in private:
+        assert f"``{name}``" in sc.__doc__

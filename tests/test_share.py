@@ -199,6 +199,7 @@ VIEWS = [
     ("app_pages/depthwise.py", {"dw_step": "3 · Same as a normal convolution?"}),
     ("app_pages/depthwise.py", {"dw_step": STEP_4, "dw_input": "Working size (sidebar)"}),
     ("app_pages/depthwise.py", {"dw_step": STEP_4, "dw_family": "Learned"}),
+    ("app_pages/tinynet.py", {}),
 ]
 
 

@@ -322,7 +322,9 @@ _LUTS: dict[str, np.ndarray] = {}
 
 def _colourise(values01: np.ndarray, scale: str) -> np.ndarray:
     """Map [0, 1] values (NaN = gap) to RGB uint8 with a Plotly colour scale; gaps are white."""
-    lut = _LUTS.setdefault(scale, _lut(scale))
+    if scale not in _LUTS:
+        _LUTS[scale] = _lut(scale)
+    lut = _LUTS[scale]
     idx = np.nan_to_num(values01, nan=0.0)
     rgb = lut[np.clip((idx * 255).round(), 0, 255).astype(np.intp)]
     rgb[np.isnan(values01)] = 255

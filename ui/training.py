@@ -2,7 +2,8 @@
 
 A training run draws its progress as it goes, which ``st.cache_data`` cannot replay, so
 finished runs are kept in one small shared LRU store instead (``st.cache_resource``): a
-classroom where thirty students pick the same task trains it once.
+student who picks a task someone has already trained gets that run at once. Runs still in
+progress are not shared: students who start the same task together each train it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from collections import OrderedDict
 import numpy as np
 import streamlit as st
 
-from sepconv_core.learn import fit_conv2d, fit_separable, load_learned_kernels, make_task
+from sepconv_core import tinynet
+from sepconv_core.learn import fit_conv2d, fit_separable
+from sepconv_core.learned_kernels import load_learned_kernels
+from sepconv_core.tasks import make_task
+from ui.state import ASSETS
 
 MAX_RUNS = 32
 TIME_BUDGET = 8.0  # seconds per model, so a shared server stays responsive
@@ -46,8 +51,9 @@ def _store() -> _Store:
 
 @st.cache_resource
 def shipped_kernels() -> dict:
-    """The learned kernels in assets/learned_kernels.npz, loaded once for all sessions."""
-    return load_learned_kernels()
+    """The learned kernels in assets/learned_kernels.npz, then the tiny MobileNet's (its first
+    layer's and a block's depthwise kernels, assets/tinynet.npz), loaded once for all sessions."""
+    return {**load_learned_kernels(ASSETS / "learned_kernels.npz"), **tinynet.learned_kernels()}
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)

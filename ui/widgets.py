@@ -20,8 +20,8 @@ class KernelChoice:
 
 
 def kernel_picker(prefix: str, *, default_preset: str = "sobel_x") -> KernelChoice:
-    """Preset, seeded random or typed kernel. Bad text shows the parser's sentence; the last good
-    kernel stays in use and the text stays as typed."""
+    """Preset, learned, seeded random or typed kernel. Bad text shows the parser's sentence; the
+    last good kernel stays in use and the text stays as typed."""
     source = st.radio(
         "Kernel",
         ["Preset", "Learned", "Random (seeded)", "Type your own"],

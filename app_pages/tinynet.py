@@ -1,0 +1,210 @@
+"""Tiny MobileNet: a separable network and its normal twin, trained in numpy on MNIST digits."""
+
+import streamlit as st
+
+from sepconv_core.tinynet import KINDS, WIDTHS
+from ui import tinynet as tn
+from ui.figures import colourbar_note, image_figure, mosaic_figure
+from ui.text import fmt_int, fmt_shape, plain
+from ui.tinynet_figures import (
+    curves_figure,
+    paper_figure,
+    probabilities_figure,
+    tradeoff_figure,
+)
+
+st.title("Tiny MobileNet")
+st.markdown(
+    """
+MobileNet's promise is *nearly the same accuracy for a fraction of the cost*. Here it is on real
+data: a small network of **depthwise separable blocks** (3×3 depthwise → batch norm → ReLU, 1×1
+pointwise → batch norm → ReLU) and its **twin of normal 3×3 convolutions**, both trained by this
+app in numpy on 8,500 handwritten MNIST digits and tested on 1,500 others. Batch norm is folded
+into the convolutions after training, so it costs nothing at inference.
+"""
+)
+
+# ------------------------------------------------------------------ 1. the trade-off
+st.subheader("1. Accuracy against cost")
+results = tn.shipped_results()
+ours, theirs = st.columns(2)
+ours.plotly_chart(tradeoff_figure(results), key="tn_tradeoff")
+theirs.plotly_chart(paper_figure(tn.PAPER), key="tn_paper")
+st.markdown(tn.tradeoff_sentence(results))
+with st.expander("The numbers (our nets; the paper's Tables 4 and 6)"):
+    st.dataframe(results, hide_index=True, column_config=tn.NUMBERS)
+    st.dataframe(
+        [
+            {"network": n, "ImageNet top-1 %": a, "mult-adds (M)": m, "weights (M)": w}
+            for n, a, m, w in tn.PAPER
+        ],
+        hide_index=True,
+    )
+
+# ------------------------------------------------------------------ 2. one digit
+st.subheader("2. One digit through both networks")
+with st.container(border=True):
+    c1, c2, c3 = st.columns([1.2, 1, 2])
+    source = c1.radio(
+        "Digit",
+        ["A test digit", "A photo of your own"],
+        key="tn_source",
+        bind="query-params",
+        persist_state="session",
+        help="Test digits were never seen in training. A photo is made MNIST-like first.",
+    )
+    width = c2.select_slider(
+        "Width multiplier α",
+        sorted(WIDTHS),
+        1.0,
+        key="tn_width",
+        bind="query-params",
+        persist_state="session",
+        help="Scales every layer's channel count, as in the paper.",
+    )
+    photo = None
+    if source == "A test digit":
+        index = c3.number_input(
+            "Test digit number (0 to 1,499)",
+            0,
+            1499,
+            0,
+            key="tn_digit",
+            bind="query-params",
+            persist_state="session",
+        )
+        digit, label = tn.test_digit(index)
+        digit_key = f"test:{index}"
+        c3.caption(f"Its label: **{label}**.")
+    else:
+        uploaded = c3.file_uploader(
+            "Photo of one digit written on paper",
+            type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"],
+            key="tn_upload",
+            help="Dark ink on light paper (or light on dark), the digit filling most of the photo.",
+        )
+        prepared = tn.prepare_upload(uploaded) if uploaded is not None else None
+        if isinstance(prepared, str):
+            c3.error(plain(prepared))
+        if not isinstance(prepared, tuple):
+            st.info("Upload a photo of a digit to see it through both networks.")
+            st.stop()
+        photo, digit, inverted, digit_key = prepared
+        c3.caption(
+            "Made MNIST-like: grayscale, "
+            + ("inverted (light paper), " if inverted else "")
+            + "cropped, scaled into 20×20 and centred by mass in 28×28."
+        )
+
+seen, *panels = st.columns([1.2, 2, 2])
+seen.plotly_chart(
+    image_figure(digit[:, :, None] / 255.0, title="the input, 28×28", height=260),
+    key="tn_seen",
+)
+if photo is not None:
+    seen.plotly_chart(image_figure(photo, title="your photo", height=260), key="tn_photo")
+for kind, col in zip(KINDS, panels, strict=True):
+    probs = tn.probabilities(kind, width, digit_key, digit)
+    col.plotly_chart(
+        probabilities_figure(probs, title=f"{kind}: it reads a {probs.argmax()}"),
+        key=f"tn_probs_{kind}",
+    )
+    col.dataframe(tn.layer_rows(kind, width), hide_index=True, column_config=tn.NUMBERS)
+
+stage = st.radio(
+    "Layer",
+    tn.STAGES,
+    horizontal=True,
+    key="tn_stage",
+    bind="query-params",
+    persist_state="session",
+    help="A separable block shows its depthwise and its pointwise stage apart.",
+)
+st.caption(
+    "Every channel of the layer's output (after ReLU) on this digit. "
+    + colourbar_note(signed=False, shared=True)
+)
+for kind, col in zip(KINDS, st.columns(2), strict=True):
+    for layer, out in tn.stage_activations(kind, width, digit_key, digit, stage):
+        col.plotly_chart(
+            mosaic_figure(
+                out,
+                title=f"{kind}: {layer.name}, {fmt_shape(out.shape)}, "
+                f"{fmt_int(layer.mult_adds)} mult-adds",
+                signed=False,
+                labels=[str(c) for c in range(out.shape[2])],
+                cols=tn.mosaic_columns(out.shape[2]),
+                height=tn.mosaic_height(out),
+            ),
+            key=f"tn_act_{kind}_{layer.name}",
+        )
+
+# ------------------------------------------------------------------ 3. retrain live
+st.subheader("3. Train one yourself")
+st.markdown(
+    f"A fresh network from random weights, trained on the first {fmt_int(tn.TRAIN_SIZE)} "
+    f"training digits (Adam, batch 64, at most {tn.TIME_BUDGET:.0f} s) in a worker process, "
+    "so the other students' pages stay quick. The same settings share one run."
+)
+with st.container(border=True):
+    c1, c2, c3 = st.columns(3)
+    t_kind = c1.radio(
+        "Kind",
+        KINDS,
+        horizontal=True,
+        key="tn_train_kind",
+        bind="query-params",
+        persist_state="session",
+    )
+    t_width = c2.select_slider(
+        "Width",
+        sorted(WIDTHS),
+        0.5,
+        key="tn_train_width",
+        bind="query-params",
+        persist_state="session",
+    )
+    t_epochs = c3.select_slider(
+        "Epochs",
+        tn.EPOCH_CHOICES,
+        3,
+        key="tn_train_epochs",
+        bind="query-params",
+        persist_state="session",
+    )
+run = tn.training_run(t_kind, t_width, t_epochs)
+if (run is None or run.failed()) and st.button("Train", type="primary", key="tn_train"):
+    run = tn.start_training(t_kind, t_width, t_epochs)
+    if isinstance(run, str):
+        st.warning(run)
+        run = None
+
+
+def draw(run) -> None:
+    p = tn.progress(run)
+    st.progress(
+        min(1.0, p["fraction"]),
+        text=f"Step {p['step'][-1] if p['step'] else 0} of {p['steps'] or '…'}, "
+        f"{p['seconds']:.0f} s",
+    )
+    if p["step"]:
+        st.plotly_chart(curves_figure(p), key="tn_curves")
+    if run.failed():
+        st.error("The training run failed; press Train to try again.")
+    elif p["test_accuracy"] is not None:
+        ref = next(r for r in results if r["network"] == t_kind and r["width"] == t_width)
+        st.success(
+            f"Test accuracy: **{100 * p['test_accuracy']:.1f} %** on the 1,500 test digits "
+            f"after {p['epoch'][-1]:.1f} epochs over {fmt_int(tn.TRAIN_SIZE)} digits "
+            f"(the shipped {t_kind} net at width {t_width:g}, {tn.shipped_training_text()}: "
+            f"{ref['test accuracy %']:.1f} %)."
+        )
+        if p["step"] and p["step"][-1] < p["steps"]:
+            st.caption(
+                f"Stopped at the {tn.TIME_BUDGET:.0f} s limit after {p['step'][-1]} of "
+                f"{p['steps']} steps: the server is busy (training runs at low priority)."
+            )
+
+
+if run is not None:
+    tn.show_run(run, t_kind, t_width, t_epochs, draw)

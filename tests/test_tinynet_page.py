@@ -1,0 +1,161 @@
+"""The "Tiny MobileNet" page: AppTest for what it shows, Chromium for an upload and training."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from streamlit.testing.v1 import AppTest
+
+from sepconv_core import tinynet
+from sepconv_core.tinynet import load_digits, load_trained
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "app_pages/tinynet.py"
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+
+
+def _page(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    return at.switch_page(PAGE).run()
+
+
+def _figures(at: AppTest) -> dict[str, dict]:
+    """Every Plotly figure on the page, by its title."""
+    out = {}
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        title = (spec["layout"].get("title") or {}).get("text")
+        out[title] = spec
+    return out
+
+
+def _array(values) -> np.ndarray:
+    """A Plotly data array, plain or base64-typed."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values, dtype=float)
+
+
+def test_page_shows_both_networks_on_a_test_digit():
+    at = _page()
+    assert not at.exception and not at.error
+    digits = load_digits()
+    at.number_input(key="tn_digit").set_value(12).run()
+    figures = _figures(at)
+    for kind in tinynet.KINDS:
+        expected = load_trained(kind, 1.0).predict(digits.test_images[12:13])[0]
+        title = f"{kind}: it reads a {expected.argmax()}"
+        assert title in figures, figures.keys()
+        np.testing.assert_allclose(_array(figures[title]["data"][0]["y"]), expected, atol=1e-5)
+    assert f"Its label: **{digits.test_labels[12]}**." in [c.value for c in at.caption]
+
+
+def test_layer_tables_add_up_and_stages_show_depthwise_and_pointwise_apart():
+    at = _page(tn_width="0.5", tn_stage="block2")
+    assert not at.exception
+    tables = [df.value for df in at.dataframe if "layer" in df.value.columns]
+    sep, normal = tables[0], tables[1]
+    for table, kind in ((sep, "separable"), (normal, "normal")):
+        net = load_trained(kind, 0.5)
+        assert table["mult-adds"].iloc[-1] == net.mult_adds == table["mult-adds"].iloc[:-1].sum()
+        assert table["weights"].iloc[-1] == net.weight_count
+    assert list(sep["layer"][:3]) == ["conv1", "block1 depthwise", "block1 pointwise"]
+    titles = " | ".join(t for t in _figures(at) if t)
+    assert "separable: block2 depthwise, 7×7×32, 14,112 mult-adds" in titles
+    assert "separable: block2 pointwise, 7×7×64" in titles
+    assert "normal: block2, 7×7×64" in titles
+
+
+def test_tradeoff_shows_every_shipped_network_and_the_paper():
+    at = _page()
+    figures = _figures(at)
+    ours, paper = (
+        figures["Our tiny nets on MNIST digits"],
+        figures["MobileNet v1 on ImageNet (paper)"],
+    )
+    assert [t["name"] for t in ours["data"]] == ["separable", "normal"]
+    assert ours["layout"]["xaxis"]["type"] == paper["layout"]["xaxis"]["type"] == "log"
+    meta = tinynet.shipped_metadata()["nets"]
+    for trace, kind in zip(ours["data"], tinynet.KINDS, strict=True):
+        expected = {
+            (
+                load_trained(kind, w).mult_adds,
+                round(100 * meta[f"{kind}_{w:g}"]["test_accuracy"], 1),
+            )
+            for w in tinynet.WIDTHS
+        }
+        got = set(zip(_array(trace["x"]).astype(int), _array(trace["y"]), strict=True))
+        assert got == expected
+    assert set(_array(paper["data"][0]["y"])) == {70.6, 68.4, 63.7, 50.6}
+    assert set(_array(paper["data"][1]["y"])) == {71.7}
+
+
+def test_learned_family_offers_the_mnist_kernels():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("app_pages/spatial.py").run()
+    at.radio(key="sp_source").set_value("Learned").run()
+    box = at.selectbox(key="sp_learned")
+    assert "mnist_conv1" in box.options or "MNIST net, first layer 3×3" in box.options
+    box.set_value("mnist_conv1").run()
+    assert not at.exception and not at.error
+    at.switch_page("app_pages/depthwise.py").run()
+    at.selectbox(key="dw_family").set_value("learned").run()
+    at.selectbox(key="dw_learned").set_value("mnist_block1_depthwise").run()
+    assert not at.exception and not at.error
+    captions = " ".join(c.value for c in at.caption)
+    assert "fixed by the learned kernels" in captions
+
+
+def test_retrain_reports_progress_and_accuracy():
+    messages = []
+    result = tinynet.retrain(
+        "separable", 0.25, 1, train_size=640, time_budget=30, report=messages.append
+    )
+    steps = [m for m in messages if "step" in m]
+    assert len(steps) == 10 and steps[-1]["step"] == 10
+    assert messages[-1]["done"] and messages[-1]["test_accuracy"] == result["test_accuracy"]
+    net = tinynet.TinyNet("separable", 0.25).load_state(result["state"])
+    d = load_digits()
+    assert tinynet.accuracy(net, d.test_images, d.test_labels) == result["test_accuracy"] > 0.2
+
+
+# --------------------------------------------------------------------------- Chromium
+
+
+def _photo_of_a_seven() -> bytes:
+    """A phone-like photo: a dark "7" written off-centre on light, unevenly lit paper."""
+    img = Image.new("RGB", (900, 700), (228, 222, 205))
+    shade = Image.linear_gradient("L").rotate(90).resize((900, 700))
+    img = Image.composite(img, Image.new("RGB", (900, 700), (170, 165, 150)), shade)
+    draw = ImageDraw.Draw(img)
+    draw.line([(520, 150), (760, 150), (600, 560)], fill=(35, 35, 60), width=28)
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=85)
+    return buf.getvalue()
+
+
+@pytest.mark.browser
+def test_upload_a_photo_and_train_in_chromium(page, app_url, tmp_path):
+    page.goto(
+        f"{app_url}/tinynet?tn_source=A+photo+of+your+own&tn_train_width=0.25&tn_train_epochs=1"
+    )
+    page.wait_for_selector("h1")
+    page.wait_for_selector(IDLE)
+    photo = tmp_path / "seven.jpg"
+    photo.write_bytes(_photo_of_a_seven())
+    page.locator("[data-testid=stMain] input[type=file]").set_input_files(str(photo))
+    page.get_by_text("separable: it reads a 7").wait_for(timeout=90_000)
+    page.get_by_text("normal: it reads a 7").wait_for()
+    page.get_by_text("inverted (light paper)").wait_for()
+    page.get_by_role("button", name="Train").click()
+    page.get_by_text("Test accuracy:").wait_for(timeout=180_000)
+    assert page.locator("[data-testid=stException]").count() == 0
