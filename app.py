@@ -6,7 +6,11 @@ Run with:  streamlit run app.py
 import streamlit as st
 
 from ui import teacher
+from ui.memory import tune_malloc
 from ui.state import sidebar_image
+from ui.turns import turn
+
+tune_malloc()  # once per process: freed images and figures go back to the system (ui/memory.py)
 
 st.set_page_config(
     page_title="Separable Convolution Explorer",
@@ -36,5 +40,8 @@ st.sidebar.caption(
     "**Share this view**: the address bar always holds this page's settings; copy it and "
     "whoever opens it sees the same view."
 )
-st.session_state["chosen_image"] = sidebar_image(image_box, allow_upload=not teaching)
-page.run()
+# Thirty students clicking at once take turns (ui/turns.py): the first reruns finish first, and
+# only a few reruns' temporaries are in memory at a time.
+with turn():
+    st.session_state["chosen_image"] = sidebar_image(image_box, allow_upload=not teaching)
+    page.run()

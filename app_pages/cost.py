@@ -3,14 +3,16 @@
 import plotly.graph_objects as go
 import streamlit as st
 
+from sepconv_core.conv import effective_size
 from sepconv_core.cost import (
     conv2d_cost,
     depthwise_separable_cost,
     mobilenet_v1_cost,
     separable_ratio_formula,
 )
-from ui.lesson import predict_then_reveal, show_code
-from ui.text import fmt_int, fmt_shape
+from ui.lesson import predict_then_reveal, quiz_pending, show_code
+from ui.text import compare_counts, fmt_int, fmt_shape, mobilenet_paper_note
+from ui.widgets import dilation_control
 
 st.title("Cost calculator")
 st.markdown(
@@ -76,12 +78,26 @@ with st.container(border=True):
     m = c[3].number_input(
         "Depth multiplier M", 1, 8, 1, key="cost_m", bind="query-params", persist_state="session"
     )
+    dilation = dilation_control("cost", where=c[3])
 
 k = int(min(k, k_max))
-normal = conv2d_cost(h, w, cin, cout, k, stride=stride, padding=padding)
-sep = depthwise_separable_cost(
-    h, w, cin, cout, k, stride=stride, padding=padding, depth_multiplier=m
-)
+args = dict(stride=stride, padding=padding, dilation=dilation)
+try:
+    normal = conv2d_cost(h, w, cin, cout, k, **args)
+except ValueError:
+    st.error(
+        f"With dilation {dilation} the {k}×{k} kernel covers {effective_size(k, dilation)} "
+        f"pixels per side, more than the {h}×{w} image, so 'valid' padding leaves no output. "
+        "Choose 'same' padding, a smaller kernel or dilation, or a larger image."
+    )
+    st.stop()
+sep = depthwise_separable_cost(h, w, cin, cout, k, depth_multiplier=m, **args)
+if dilation > 1:
+    st.caption(
+        f"Dilation {dilation}: each {k}×{k} kernel's taps sit {dilation} pixels apart and cover "
+        f"{effective_size(k, dilation)}×{effective_size(k, dilation)} pixels. Only the output "
+        "size changes; the multiplications per output value and the weights stay the same."
+    )
 dw, pw = sep.depthwise, sep.pointwise
 
 formula = separable_ratio_formula(cout, k)
@@ -92,13 +108,15 @@ quiz = st.toggle(
     persist_state="session",
     help="Hide the table until you have predicted the numbers for these settings.",
 )
+QUESTIONS = ["cost_q_shape", "cost_q_normal", "cost_q_sep", "cost_q_params"]
 if quiz:
     st.subheader("Predict, then reveal")
     predict_then_reveal(
         "cost_q_shape",
         "Output shape?",
         tuple(normal.output_shape),
-        f"{k}×{k} kernels, stride {stride}, '{padding}' padding.",
+        f"{k}×{k} kernels, stride {stride}, '{padding}' padding"
+        + (f", dilation {dilation}." if dilation > 1 else "."),
     )
     predict_then_reveal(
         "cost_q_normal",
@@ -173,7 +191,11 @@ else:
             if m == 1
             else f". With M = {m} every term is M times larger: M/Cout + M/k² = {m * formula:.4f}."
         )
-        + f" The separable layer is **{1 / sep.ratio:.1f}×** cheaper."
+        + " The separable layer needs **"
+        + compare_counts(sep.multiplications, normal.multiplications, "the normal one")
+        + "** and **"
+        + compare_counts(sep.parameters, normal.parameters, "the normal one", "weights")
+        + "**."
     )
 
 st.subheader("The ratio against Cout")
@@ -212,25 +234,28 @@ st.caption(
 
 st.subheader("'valid' or 'same'?")
 other = "same" if padding == "valid" else "valid"
-try:
-    alt = depthwise_separable_cost(
-        h, w, cin, cout, k, stride=stride, padding=other, depth_multiplier=m
+if quiz and quiz_pending(QUESTIONS):
+    # The shapes and counts below would answer the quiz's questions.
+    st.caption("This part gives the quiz's answers away: it appears once they are answered.")
+else:
+    try:
+        alt_args = dict(stride=stride, padding=other, dilation=dilation)
+        alt = depthwise_separable_cost(h, w, cin, cout, k, depth_multiplier=m, **alt_args)
+        alt_normal = conv2d_cost(h, w, cin, cout, k, **alt_args)
+        st.markdown(
+            f"With '{padding}' padding the output is **{fmt_shape(normal.output_shape)}**; with "
+            f"'{other}' it would be **{fmt_shape(alt_normal.output_shape)}**, costing "
+            f"{fmt_int(alt_normal.multiplications)} (normal) and {fmt_int(alt.multiplications)} "
+            "(separable) multiplications."
+        )
+    except ValueError as err:
+        st.markdown(f"'{other}' padding is not possible here: {err}")
+    st.info(
+        "A popular write-up of the classic example says the 12×12×3 image gives 12×12×256. "
+        "Without padding a 5×5 kernel fits at only 12 − 5 + 1 = 8 positions per side, so the "
+        "output is 8×8×256 and the counts above use 8·8 = 64 positions. 12×12×256 is "
+        "what 'same' padding gives: two rows and columns of zeros on every side."
     )
-    alt_normal = conv2d_cost(h, w, cin, cout, k, stride=stride, padding=other)
-    st.markdown(
-        f"With '{padding}' padding the output is **{fmt_shape(normal.output_shape)}**; with "
-        f"'{other}' it would be **{fmt_shape(alt_normal.output_shape)}**, costing "
-        f"{fmt_int(alt_normal.multiplications)} (normal) and {fmt_int(alt.multiplications)} "
-        "(separable) multiplications."
-    )
-except ValueError as err:
-    st.markdown(f"'{other}' padding is not possible here: {err}")
-st.info(
-    "A popular write-up of the classic example says the 12×12×3 image gives 12×12×256. Without "
-    "padding a 5×5 kernel fits at only 12 − 5 + 1 = 8 positions per side, so the output is "
-    "8×8×256 and the counts above use 8·8 = 64 positions. 12×12×256 is "
-    "what 'same' padding gives: two rows and columns of zeros on every side."
-)
 
 st.subheader("MobileNet v1, layer by layer")
 st.markdown(
@@ -307,6 +332,11 @@ st.dataframe(
     },
     key="mb_table",
 )
+st.caption(
+    mobilenet_paper_note(
+        mobilenet_v1_cost(separable=False), mobilenet_v1_cost(1.0, 160), mobilenet_v1_cost()
+    )
+)
 
 with st.expander("Show the code for this layer"):
-    show_code(cin, cout, k, stride=stride, padding=padding, depth_multiplier=m, height=h, width=w)
+    show_code(cin, cout, k, depth_multiplier=m, height=h, width=w, **args)

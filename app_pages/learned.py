@@ -8,7 +8,16 @@ from ui.compute import tiny_input
 from ui.figures import heatmap_figure, image_figure, mosaic_figure, result_figure
 from ui.state import chosen_image
 from ui.text import fmt_int
-from ui.training import TIME_BUDGET, cached_run, task_target, train
+from ui.training import (
+    TIME_BUDGET,
+    PoolBusy,
+    cached_run,
+    current,
+    follow,
+    job_error,
+    task_target,
+    train,
+)
 
 st.title("Learned kernels")
 st.markdown(
@@ -63,40 +72,26 @@ a, b, c = st.columns(3)
 a.plotly_chart(image_figure(image, title="input"), key="ln_input")
 b.plotly_chart(result_figure(target, like=target, title="target"), key="ln_target")
 output_slot = c.empty()
-if run is None:
+job = current(key)
+if run is None and job is not None and job.failed():
+    st.error(f"Training stopped with an error: {job_error(job)} Change a setting or try again.")
+if run is None and (job is None or job.failed()):
     prompt = st.empty()
-    prompt.info(
-        f"Press **Train** to fit both layers ({steps} steps each, at most {TIME_BUDGET:.0f} s "
-        "each). Finished runs are remembered for everyone on this server."
-    )
-    if st.button("Train", type="primary", key="ln_train"):
-        bar = st.progress(0.0, text="Training the separable layer…")
-        chart = st.empty()
-        curves = {"separable": [], "normal": []}
-
-        def on_step(model, step, loss):
-            curves[model].append(loss)
-            done = (step + 1) / steps
-            if step % 10 == 0 or step + 1 == steps:
-                bar.progress(
-                    min(1.0, done / 2 + (0.5 if model == "normal" else 0.0)),
-                    text=f"Training the {model} layer: step {step + 1} of {steps}, loss {loss:.3g}",
-                )
-            if step % 25 == 0 or step + 1 == steps:
-                fig = go.Figure([go.Scatter(y=v, name=m) for m, v in curves.items() if v])
-                fig.update_layout(
-                    height=260,
-                    yaxis_type="log",
-                    margin=dict(l=10, r=10, t=10, b=10),
-                    xaxis_title="step",
-                    yaxis_title="mean squared error",
-                )
-                chart.plotly_chart(fig, key=f"ln_live_{model}_{step}")
-
-        run = train(key, image, target, k, steps, on_step)
-        bar.empty()
-        chart.empty()
-        prompt.empty()
+    with prompt.container():
+        st.info(
+            f"Press **Train** to fit both layers ({steps} steps each, at most "
+            f"{TIME_BUDGET:.0f} s each). Training runs beside the app, and finished runs are "
+            "shared with everyone on this server."
+        )
+        pressed = st.button("Train", type="primary", key="ln_train")
+    if pressed:
+        try:
+            job = train(key, image, target, k, steps)
+            prompt.empty()
+        except PoolBusy as busy:
+            st.warning(str(busy))
+if run is None and job is not None and not job.failed():
+    follow(key, steps)
 
 if run is not None:
     sep, full = run["separable"], run["normal"]

@@ -4,7 +4,7 @@ import streamlit as st
 
 from sepconv_core.cost import conv2d_cost, depthwise_separable_cost
 from ui.figures import shape_diagram
-from ui.text import fmt_shape
+from ui.text import compare_counts, fmt_shape
 
 st.title("Separable convolutions, seen channel by channel")
 st.markdown(
@@ -46,7 +46,12 @@ c2.metric(
     f"{sep.multiplications:,}",
     help=f"{dw.multiplications:,} + {pw.multiplications:,}",
 )
-c3.metric("Separable / normal", f"{sep.ratio:.1%}", help="about 1/256 + 1/25")
+c3.metric(
+    "Separable / normal",
+    f"{sep.ratio:.1%}",
+    help="About 1/256 + 1/25: "
+    + compare_counts(sep.multiplications, normal.multiplications, "the normal convolution"),
+)
 st.markdown(
     f"""
 A 12×12×3 image and 256 kernels of 5×5×3, no padding, stride 1, give an

@@ -4,15 +4,15 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from sepconv_core import display
-from sepconv_core.conv import flip_kernel
+from sepconv_core.conv import effective_size, flip_kernel
 from sepconv_core.cost import spatial_separable_cost
 from sepconv_core.spatial import factor_spatial
 from ui.compute import luminance, spatial_passes
 from ui.figures import heatmap_figure, image_figure
 from ui.lesson import downloads
 from ui.state import chosen_image
-from ui.text import fmt_int, fmt_shape
-from ui.widgets import kernel_picker, stride_padding
+from ui.text import fmt_int, fmt_shape, rank_verdict, spatial_totals_explained
+from ui.widgets import dilation_control, kernel_picker, stride_padding
 
 st.title("Spatially separable convolution")
 st.markdown(
@@ -32,6 +32,7 @@ with left:
     choice = kernel_picker("sp")
     st.caption(choice.description)
     stride, padding = stride_padding("sp")
+    dilation = dilation_control("sp")
     flipped = st.toggle(
         "True convolution (flip the kernel)",
         key="sp_flip",
@@ -52,11 +53,22 @@ if flipped:
     )
 f = factor_spatial(kernel)
 kh, kw = kernel.shape
+span_h, span_w = effective_size(kh, dilation), effective_size(kw, dilation)
+if dilation > 1:
+    left.caption(
+        f"Dilation {dilation}: the {kh}×{kw} kernel's taps sit {dilation} pixels apart, so it "
+        f"covers {span_h}×{span_w} pixels, with the same {kh * kw} weights and multiplications."
+    )
 
 with right:
     c1, c2 = st.columns(2)
     c1.plotly_chart(
-        heatmap_figure(kernel, title=f"Kernel {kh}×{kw}: {choice.name}", height=320),
+        heatmap_figure(
+            kernel,
+            title=f"Kernel {kh}×{kw}: {choice.name}"
+            + (", flipped 180° (convolution)" if flipped else ""),
+            height=320,
+        ),
         key="sp_kernel",
     )
     sv = go.Figure(
@@ -69,17 +81,7 @@ with right:
     )
     sv.update_layout(title="Singular values", height=320, margin=dict(l=10, r=10, t=40, b=10))
     c2.plotly_chart(sv, key="sp_singular_values")
-    verdict = "**separable**" if f.is_separable else "**not separable**"
-    st.markdown(
-        f"Rank **{f.rank}**: this kernel is {verdict}. "
-        + (
-            "Only one singular value is non-zero, so one column × row reproduces it exactly."
-            if f.is_separable
-            else f"{f.rank} singular values are non-zero; the best single column × row "
-            f"(the first SVD term) misses by **{f.relative_error:.1%}** of the kernel's size "
-            "(Frobenius norm)."
-        )
-    )
+    st.markdown(rank_verdict(f.rank, len(f.singular_values), f.relative_error))
 
 st.subheader("The factors")
 c1, c2, c3, c4 = st.columns([1, 2, 2, 2])
@@ -106,20 +108,22 @@ else:
 
 st.subheader("On the image: one pass or two")
 plane = luminance(chosen.key, chosen.image)
-if padding == "valid" and (kh > plane.shape[0] or kw > plane.shape[1]):
+if padding == "valid" and (span_h > plane.shape[0] or span_w > plane.shape[1]):
+    covers = f" (covering {span_h}×{span_w} with dilation {dilation})" if dilation > 1 else ""
     st.error(
-        f"The {kh}×{kw} kernel does not fit inside the {fmt_shape(plane.shape)} image with "
-        "'valid' padding, so there is no output. Choose 'same' padding, a smaller kernel or a "
-        "larger working size in the sidebar."
+        f"The {kh}×{kw} kernel{covers} does not fit inside the {fmt_shape(plane.shape)} image "
+        "with 'valid' padding, so there is no output. Choose 'same' padding, a smaller kernel "
+        "or dilation, or a larger working size in the sidebar."
     )
     st.stop()
-res = spatial_passes(chosen.key, plane, kernel, f.column, f.row, stride, padding)
+res = spatial_passes(chosen.key, plane, kernel, f.column, f.row, stride, padding, dilation)
 cost = spatial_separable_cost(
-    plane.shape[0], plane.shape[1], (kh, kw), stride=stride, padding=padding
+    plane.shape[0], plane.shape[1], (kh, kw), stride=stride, padding=padding, dilation=dilation
 )
 st.markdown(
     f"The luminance of *{chosen.label}* ({fmt_shape(plane.shape)}) filtered with the kernel "
-    f"(stride {stride}, padding '{padding}') gives {fmt_shape(res['one_pass'].shape)}. "
+    f"(stride {stride}, padding '{padding}', dilation {dilation}) gives "
+    f"{fmt_shape(res['one_pass'].shape)}. "
     + (
         "The two-pass path uses the column and the row, and matches to rounding error."
         if f.is_separable
@@ -150,8 +154,9 @@ m4.metric(
     "Whole image, two passes",
     fmt_int(cost.separable_multiplications),
     help=f"The ideal (kh + kw) · outputs is {fmt_int(cost.separable_multiplications_ideal)}; the "
-    "column pass also runs on the padded columns that the row pass needs.",
+    "column pass runs at every column of the image, not only at the output columns.",
 )
+st.markdown(spatial_totals_explained(cost, stride))
 t1, t2 = st.columns(2)
 t1.metric("Measured time, 2-D", f"{res['seconds_one'] * 1e3:.2f} ms")
 t2.metric("Measured time, two passes", f"{res['seconds_two'] * 1e3:.2f} ms")

@@ -37,10 +37,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -101,6 +103,17 @@ LESSON = [
 ]
 
 
+# The synchronised class of issue 11: everyone uploads, goes to the depthwise page, sets the
+# working size to 256 and the input to it, then follows the teacher through steps 1 to 4.
+CLASS_SETUP = [
+    ("page", "depthwise", None),
+    ("pick", "work_size", 5),  # 256
+    ("pick", "dw_input", 1),  # the working-size image, not the tiny 12×12
+]
+CLASS_STEPS = [("pick", "dw_step", i) for i in (1, 2, 3, 4)]
+# The student who trains meanwhile: a new task each time, so nothing is already cached.
+TRAIN_TASKS = 7
+
 # ------------------------------------------------------------------------------ the server
 
 
@@ -120,6 +133,75 @@ def rss_mb(pid: int) -> float:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants (replicas, nginx, pool workers)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    family, grew = {pid}, True
+    while grew:
+        more = {p for p, pp in parents.items() if pp in family} - family
+        family |= more
+        grew = bool(more)
+    total = 0.0
+    for p in family:
+        with contextlib.suppress(OSError, RuntimeError):  # exited meanwhile, or a zombie
+            total += rss_mb(p)
+    return total
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU of ``pid`` and its descendants that are still running (children's ended work too)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or _descends(int(stat.parent.name), pid):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _descends(p: int, ancestor: int) -> bool:
+    for _ in range(10):
+        try:
+            p = int(Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            return False
+        if p == ancestor:
+            return True
+        if p <= 1:
+            return False
+    return False
+
+
+def start_classroom(port: int, replicas: int) -> subprocess.Popen:
+    """``bash deploy/serve.sh --port PORT --replicas N``: replicas behind nginx, in front."""
+    cmd = ["bash", str(ROOT / "deploy" / "serve.sh"), "--port", str(port)]
+    cmd += ["--replicas", str(replicas)]
+    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"load_test_serve_{port}.log", "wb")  # noqa: SIM115
+    # Its own process group, so that stopping it cannot reach this script.
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"deploy/serve.sh exited with {proc.returncode}; see {log.name}")
+        try:
+            urllib.request.urlopen(f"http://{HOST}:{port}/_stcore/health", timeout=2).read()
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    stop_server(proc)
+    raise RuntimeError("deploy/serve.sh did not answer /_stcore/health within 120 s")
 
 
 def start_server(port: int) -> subprocess.Popen:
@@ -212,12 +294,12 @@ class Student:
     async def connect(self) -> None:
         url = f"http://{HOST}:{self.port}/_stcore/health"
         response = await asyncio.to_thread(urllib.request.urlopen, url, timeout=30)
-        cookie = next(
-            c.split(";")[0]
-            for c in response.headers.get_all("Set-Cookie")
-            if c.startswith("_streamlit_xsrf=")
-        )
-        self.cookie, self.xsrf = cookie, cookie.split("=", 1)[1]
+        # Every cookie, as a browser keeps them: Streamlit's XSRF cookie, and behind the
+        # classroom command nginx's affinity cookie, which keeps this tab on one replica.
+        cookies = [c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or []]
+        xsrf = next(c for c in cookies if c.startswith("_streamlit_xsrf="))
+        cookie = "; ".join(cookies)
+        self.cookie, self.xsrf = cookie, xsrf.split("=", 1)[1]
         self.ws = await websockets.connect(
             f"ws://{HOST}:{self.port}/_stcore/stream",
             subprotocols=["streamlit", self.xsrf],
@@ -404,6 +486,58 @@ async def student_lesson(s: Student, rng: random.Random, args, deadline: float) 
         s.stats.failures.append(f"session {s.n}: {type(exc).__name__}: {exc}")
 
 
+async def class_lesson(s: Student, rng: random.Random, args, deadline: float) -> None:
+    """Issue 11's class: upload at once, depthwise page at 256, then steps 1-4 again and again."""
+    try:
+        await s.upload()
+        for action in CLASS_SETUP:
+            await asyncio.sleep(rng.uniform(args.think_min, args.think_max))
+            await s.act(*action)
+        actions = len(CLASS_SETUP) + 1
+        while time.monotonic() < deadline and actions < args.max_actions:
+            for action in CLASS_STEPS:
+                await asyncio.sleep(rng.uniform(args.think_min, args.think_max))
+                if time.monotonic() >= deadline:
+                    return
+                await s.act(*action)
+                actions += 1
+    except Exception as exc:  # one broken tab must not stop the class
+        s.stats.failures.append(f"session {s.n}: {type(exc).__name__}: {exc}")
+
+
+async def drain(s: Student, seconds: float) -> None:
+    """Read what the server sends on its own (a training page's progress) for ``seconds``."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        try:
+            await asyncio.wait_for(s._receive(), left)
+        except TimeoutError:
+            return
+
+
+async def trainer(s: Student, start: float, deadline: float, stats: Stats) -> None:
+    """One student on the learned page who presses Train on a new task every few seconds."""
+    try:
+        await s.act("page", "learned", None)
+        await asyncio.sleep(max(0.0, start - time.monotonic()))
+        task = 0
+        while time.monotonic() < deadline - 3:
+            task = task % TRAIN_TASKS + 1
+            await s.act("pick", "ln_task", task)
+            await s.act("click", "ln_train", None)
+            await drain(s, 4.0)
+        stats.timeline.append((time.monotonic(), "trainer stopped", 0.0))
+    except Exception as exc:
+        stats.failures.append(f"trainer: {type(exc).__name__}: {exc}")
+
+
+async def sample_rss(pid: int, peak: list[float], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        peak[0] = max(peak[0], await asyncio.to_thread(tree_rss_mb, pid))
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.5)
+
+
 # ------------------------------------------------------------------------------ the class
 
 
@@ -413,50 +547,108 @@ def percentile(values: list[float], q: float) -> float:
 
 async def run(args) -> dict:
     port = free_port()
-    photos = [make_photo(seed) for seed in range(args.sessions)]
+    photos = [make_photo(seed) for seed in range(args.sessions + 1)]
     others = subprocess.run(
         ["ps", "-eo", "pcpu,etime,args", "--sort=-pcpu"], capture_output=True, text=True
     ).stdout.splitlines()[:8]
     load_before = os.getloadavg()
-    proc = start_server(port)
+    proc = start_classroom(port, args.replicas) if args.replicas else start_server(port)
     report: dict = {"sessions": args.sessions, "duration_s": args.duration, "port": port}
     report["settings"] = {k: v for k, v in vars(args).items() if k != "json"}
+    report["server"] = (
+        f"bash deploy/serve.sh --replicas {args.replicas}" if args.replicas else "streamlit run"
+    )
+    is_class = args.scenario == "class"
     try:
-        report["rss_start_mb"] = rss_mb(proc.pid)
-        # Warm-up: one session visits every page, so imports and shared caches are not
-        # counted against the students.
-        warm = Student(-1, port, photos[0], Stats(), args.timeout)
-        await warm.connect()
-        for page in ("spatial", "depthwise", "learned", "cost", "overview"):
-            await warm.act("page", page, None)
-        await warm.close()
-        await asyncio.sleep(1)
-        report["rss_warm_mb"] = rss_mb(proc.pid)
+        report["rss_start_mb"] = tree_rss_mb(proc.pid)
 
-        # The class arrives within --ramp seconds; each tab runs the app once, then idles.
+        # Warm-up: sessions visit every page, so imports and shared caches are not counted
+        # against the students (behind nginx, enough of them to reach every replica).
+        async def warm_up(n: int) -> None:
+            warm = Student(-1 - n, port, photos[0], Stats(), args.timeout)
+            await warm.connect()
+            for page in ("spatial", "depthwise", "cost", "overview", "learned"):
+                await warm.act("page", page, None)
+            # One training run, so that the server's worker process (a fixed ~100 MB once
+            # anyone has trained) is part of the warm server, not counted per student.
+            await warm.act("click", "ln_train", None)
+            await drain(warm, 3.0)
+            await warm.close()
+
+        await asyncio.gather(*(warm_up(n) for n in range(3 * max(1, args.replicas))))
+        await asyncio.sleep(1)
+        report["rss_warm_mb"] = tree_rss_mb(proc.pid)
+
         stats = Stats()
         students = [Student(n, port, photos[n], stats, args.timeout) for n in range(args.sessions)]
+        spy = None
+        if args.py_spy:
+            # The server and its children (pool workers), for the length of the workload; only
+            # the thread holding the GIL in each process, i.e. what keeps everyone else waiting.
+            spy = subprocess.Popen(
+                ["py-spy", "record", "--format", "raw", "--subprocesses", "--gil"]
+                + ["--rate", "100", "--pid", str(proc.pid), "--output", str(args.py_spy)]
+                + ["--duration", str(int(args.duration + args.ramp + 5))],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        rngs = [random.Random(1000 + n) for n in range(args.sessions)]
+        peak, stop = [report["rss_warm_mb"]], asyncio.Event()
+        sampler = asyncio.create_task(sample_rss(proc.pid, peak, stop))
 
         async def arrive(s: Student, delay: float) -> None:
             await asyncio.sleep(delay)
-            await s.connect()
+            try:
+                await s.connect()
+            except Exception as exc:
+                s.stats.failures.append(f"session {s.n}: {type(exc).__name__}: {exc}")
+                raise
 
         delays = np.linspace(0, args.ramp, args.sessions, endpoint=False)
-        await asyncio.gather(*(arrive(s, d) for s, d in zip(students, delays, strict=True)))
-        await asyncio.sleep(2)
-        report["rss_idle_mb"] = rss_mb(proc.pid)
-        first = stats.latencies.pop("first run", [])
+        if is_class:
+            # The teacher says "now": the class arrives within --ramp seconds and goes straight on.
+            cpu0, t0 = tree_cpu_seconds(proc.pid), time.monotonic()
+            deadline = t0 + args.duration
+            mid = t0 + args.duration / 2
+            coros = []
 
-        cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
-        deadline = t0 + args.duration
-        rngs = [random.Random(1000 + n) for n in range(args.sessions)]
-        await asyncio.gather(
-            *(student_lesson(s, r, args, deadline) for s, r in zip(students, rngs, strict=True))
+            async def student(s, r, d):
+                await arrive(s, d)
+                await class_lesson(s, r, args, deadline)
+
+            coros = [student(s, r, d) for s, r, d in zip(students, rngs, delays, strict=True)]
+            if args.trainer:
+                one = Student(args.sessions, port, photos[-1], Stats(), args.timeout)
+                await one.connect()
+                coros.append(trainer(one, mid, deadline, stats))
+            await asyncio.gather(*coros, return_exceptions=True)
+            report["rss_idle_mb"] = float("nan")
+        else:
+            # The class arrives within --ramp seconds; each tab runs the app once, then idles.
+            await asyncio.gather(*(arrive(s, d) for s, d in zip(students, delays, strict=True)))
+            await asyncio.sleep(2)
+            report["rss_idle_mb"] = tree_rss_mb(proc.pid)
+            cpu0, t0 = tree_cpu_seconds(proc.pid), time.monotonic()
+            deadline = t0 + args.duration
+            mid = deadline
+            await asyncio.gather(
+                *(student_lesson(s, r, args, deadline) for s, r in zip(students, rngs, strict=True))
+            )
+        first = (
+            stats.latencies.get("first run", [])
+            if is_class
+            else stats.latencies.pop("first run", [])
         )
         elapsed = time.monotonic() - t0
-        report["server_cpu_s"] = cpu_seconds(proc.pid) - cpu0
+        report["server_cpu_s"] = tree_cpu_seconds(proc.pid) - cpu0
         report["workload_s"] = elapsed
-        report["rss_after_mb"] = rss_mb(proc.pid)
+        report["rss_after_mb"] = tree_rss_mb(proc.pid)
+        stop.set()
+        await sampler
+        report["rss_peak_mb"] = peak[0]
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+            spy.wait(timeout=30)
         for s in students:
             await s.close()
     finally:
@@ -467,7 +659,16 @@ async def run(args) -> dict:
     # The class uploads at the start, all at once; after the last upload is the steady state.
     uploads_done = max((end for end, k, _ in stats.timeline if k == "upload (rerun)"), default=t0)
     steady = [s for end, k, s in stats.timeline if end - s > uploads_done and k != "upload (PUT)"]
+    # With --trainer, one more student trains from the middle on: compare the class's reruns
+    # before it (after the uploads) with those after it started.
+    quiet = [x for end, k, x in stats.timeline if uploads_done < end - x and end < mid]
+    busy = [x for end, k, x in stats.timeline if end - x > mid + 1 and k != "upload (PUT)"]
     report |= {
+        "peak_mb_per_session": (report["rss_peak_mb"] - report["rss_warm_mb"]) / args.sessions,
+        "before_train_p50_s": percentile(quiet, 50),
+        "before_train_p95_s": percentile(quiet, 95),
+        "while_training_p50_s": percentile(busy, 50) if args.trainer else float("nan"),
+        "while_training_p95_s": percentile(busy, 95) if args.trainer else float("nan"),
         "reruns": len(reruns),
         "reruns_per_s": len(reruns) / elapsed,
         "p50_s": percentile(reruns, 50),
@@ -511,6 +712,18 @@ def print_report(r: dict) -> None:
         f"reruns: {r['reruns']} ({r['reruns_per_s']:.1f}/s)  p50 {r['p50_s'] * 1e3:.0f} ms  "
         f"p95 {r['p95_s'] * 1e3:.0f} ms  max {r['max_s'] * 1e3:.0f} ms"
     )
+    print(f"server: {r['server']}, scenario {r['settings']['scenario']}")
+    print(
+        f"peak memory {r['rss_peak_mb']:.0f} MB (server and its children), "
+        f"{r['peak_mb_per_session']:.1f} MB per student above the warm server"
+    )
+    if r["settings"]["trainer"]:
+        b50, b95 = r["before_train_p50_s"] * 1e3, r["before_train_p95_s"] * 1e3
+        t50, t95 = r["while_training_p50_s"] * 1e3, r["while_training_p95_s"] * 1e3
+        print(
+            f"one student training from half-time: the others' reruns p50 {b50:.0f} -> {t50:.0f} "
+            f"ms ({t50 / b50 - 1:+.0%}), p95 {b95:.0f} -> {t95:.0f} ms ({t95 / b95 - 1:+.0%})"
+        )
     print(
         f"after the last upload ({r['uploads_done_after_s']:.0f} s in): {r['steady_reruns']} "
         f"reruns, p50 {r['steady_p50_s'] * 1e3:.0f} ms, p95 {r['steady_p95_s'] * 1e3:.0f} ms"
@@ -562,17 +775,64 @@ def main(argv=None) -> int:
         action="store_true",
         help="every student uploads in the same second (the worst case), not after a think time",
     )
+    p.add_argument(
+        "--scenario",
+        choices=["lesson", "class"],
+        default="lesson",
+        help="lesson: students at their own pace across every page (the default); class: issue "
+        "11's synchronised class (arrive within 3 s, upload at once, depthwise page at 256, "
+        "steps 1-4 with 0.5-2 s between changes, one student training from the middle on)",
+    )
+    p.add_argument(
+        "--trainer",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="one more student presses Train from half-time on (default: on for --scenario class)",
+    )
+    p.add_argument(
+        "--replicas",
+        type=int,
+        default=0,
+        help="serve with `bash deploy/serve.sh --replicas N` (nginx in front) instead of one "
+        "`streamlit run app.py`",
+    )
+    p.add_argument(
+        "--py-spy",
+        type=Path,
+        help="profile the server (plain `streamlit run` only) during the workload into this "
+        "file (py-spy's raw format), then print where its CPU went",
+    )
     p.add_argument("--quick", action="store_true", help="5 sessions for 20 s")
     p.add_argument("--json", type=Path, help="also write the figures here")
+    explicit = {a.split("=")[0] for a in (sys.argv[1:] if argv is None else argv)}
     args = p.parse_args(argv)
+    if args.scenario == "class":
+        for flag, name, value in [
+            ("--ramp", "ramp", 3.0),
+            ("--think-min", "think_min", 0.5),
+            ("--think-max", "think_max", 2.0),
+        ]:
+            if flag not in explicit:
+                setattr(args, name, value)
+        if args.trainer is None:
+            args.trainer = True
+    args.trainer = bool(args.trainer)
+    if args.py_spy and args.replicas:
+        p.error("--py-spy profiles one `streamlit run` process: leave out --replicas")
     if args.quick:
         args.sessions, args.duration, args.ramp = 5, 20, 2
     if not (1 <= args.sessions <= 100 and 0 < args.duration <= 600):
         p.error("--sessions must be 1..100 and --duration 0..600 s")
     report = asyncio.run(run(args))
     print_report(report)
+    if args.py_spy and args.py_spy.is_file():
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from profile_breakdown import report as breakdown
+
+        print("\nwhere the server's CPU went (py-spy):")
+        print(breakdown(str(args.py_spy)))
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2))
+        args.json.write_text(json.dumps(report, indent=2, default=str))
     return 0 if not report["n_exceptions"] and not report["failures"] else 1
 
 

@@ -8,17 +8,17 @@ TensorFlow's 'same' padding puts an odd extra row/column at the bottom/right; Py
 
 from __future__ import annotations
 
-from ._padding import check_padding, check_stride, pad_amounts
+from ._padding import check_dilation, check_padding, check_stride, effective_size, pad_amounts
 
 
-def _pad_line(height: int, width: int, kernel_size: int, stride: int, padding: str):
+def _pad_line(height: int, width: int, kernel_size: int, stride: int, padding: str, dilation=1):
     """(PyTorch padding argument, an extra line that pads explicitly when needed)."""
     if padding == "valid":
         return "0", ""
-    if stride == 1 and kernel_size % 2 == 1:
+    if stride == 1 and effective_size(kernel_size, dilation) % 2 == 1:
         return '"same"', ""
-    top, bottom = pad_amounts(height, kernel_size, stride, padding)
-    left, right = pad_amounts(width, kernel_size, stride, padding)
+    top, bottom = pad_amounts(height, kernel_size, stride, padding, dilation)
+    left, right = pad_amounts(width, kernel_size, stride, padding, dilation)
     extra = (
         "# TensorFlow's 'same' for this stride and kernel: the smaller half before, the extra\n"
         "# row/column after. F.pad takes (left, right, top, bottom):\n"
@@ -37,18 +37,21 @@ def pytorch_separable(
     depth_multiplier: int = 1,
     height: int = 12,
     width: int = 12,
+    dilation: int = 1,
 ) -> str:
     """PyTorch code for a depthwise separable layer: ``nn.Conv2d(groups=Cin)`` then a 1×1,
     applied to a random (1, Cin, height, width) input."""
     stride, padding = check_stride(stride), check_padding(padding)
+    dilation = check_dilation(dilation)
     mid = in_channels * depth_multiplier
-    pad, extra = _pad_line(height, width, kernel_size, stride, padding)
+    pad, extra = _pad_line(height, width, kernel_size, stride, padding, dilation)
+    dil = f", dilation={dilation}" if dilation > 1 else ""
     return (
         "import torch\n"
         "import torch.nn as nn\n"
         "import torch.nn.functional as F\n\n"
         f"depthwise = nn.Conv2d({in_channels}, {mid}, kernel_size={kernel_size}, stride={stride},\n"
-        f"                      padding={pad}, groups={in_channels}, bias=False)\n"
+        f"                      padding={pad}{dil}, groups={in_channels}, bias=False)\n"
         f"pointwise = nn.Conv2d({mid}, {out_channels}, kernel_size=1, bias=False)\n\n"
         "# Our weights -> PyTorch's layout (D: (kh, kw, Cin, M), P: (Cin*M, Cout)):\n"
         "# depthwise.weight.data = torch.from_numpy(\n"
@@ -70,17 +73,21 @@ def keras_separable(
     depth_multiplier: int = 1,
     height: int = 12,
     width: int = 12,
+    dilation: int = 1,
 ) -> str:
     """Keras code for the same layer: ``layers.SeparableConv2D``."""
     stride, padding = check_stride(stride), check_padding(padding)
+    dilation = check_dilation(dilation)
     mid = in_channels * depth_multiplier
+    dil = f"dilation_rate={dilation}, " if dilation > 1 else ""
     return (
         "import numpy as np\n"
         "import keras\n"
         "from keras import layers\n\n"
         f"layer = layers.SeparableConv2D({out_channels}, {kernel_size}, strides={stride}, "
         f'padding="{padding}",\n'
-        f"                               depth_multiplier={depth_multiplier}, use_bias=False)\n"
+        f"                               {dil}depth_multiplier={depth_multiplier}, "
+        "use_bias=False)\n"
         f"x = np.random.rand(1, {height}, {width}, {in_channels}).astype('float32')"
         "  # (N, H, W, C)\n"
         "y = layer(x)\n"

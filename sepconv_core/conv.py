@@ -23,13 +23,21 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._padding import check_padding, check_stride, output_size, pad_amounts
+from ._padding import (
+    check_dilation,
+    check_padding,
+    check_stride,
+    effective_size,
+    output_size,
+    pad_amounts,
+)
 
 __all__ = [
     "conv2d",
     "correlate2d",
     "correlate2d_separable",
     "depthwise_conv2d",
+    "effective_size",
     "equivalent_kernel",
     "flip_kernel",
     "pointwise_conv2d",
@@ -95,22 +103,24 @@ def _check_channels(kernel_channels: int, image_channels: int, name: str = "kern
         )
 
 
-def _check_fits(n: int, k: int, axis: str, name: str, padding: str) -> None:
-    """Under 'valid' the kernel must fit inside the image along ``axis``."""
-    if padding == "valid" and k > n:
+def _check_fits(n: int, k: int, axis: str, name: str, padding: str, dilation: int = 1) -> None:
+    """Under 'valid' the kernel (its dilated span) must fit inside the image along ``axis``."""
+    span = effective_size(k, dilation)
+    if padding == "valid" and span > n:
+        spans = f", spanning {span} with dilation {dilation}," if span > k else ""
         raise ValueError(
-            f"{name} is {k} {axis} but the image is only {n}: with padding='valid' there is "
-            "no position where it fits (use padding='same' or a smaller kernel)."
+            f"{name} is {k} {axis}{spans} but the image is only {n}: with padding='valid' "
+            "there is no position where it fits (use padding='same' or a smaller kernel)."
         )
 
 
-def _geometry(shape, ksize, strides, padding: str, name: str):
+def _geometry(shape, ksize, strides, padding: str, name: str, dilation: int = 1):
     """Pads ``((top, bottom), (left, right))`` and output size ``(H', W')``."""
-    (h, w), (kh, kw), (sy, sx) = shape, ksize, strides
-    _check_fits(h, kh, "rows tall", name, padding)
-    _check_fits(w, kw, "columns wide", name, padding)
-    pads = (pad_amounts(h, kh, sy, padding), pad_amounts(w, kw, sx, padding))
-    out = (output_size(h, kh, sy, padding), output_size(w, kw, sx, padding))
+    (h, w), (kh, kw), (sy, sx), d = shape, ksize, strides, dilation
+    _check_fits(h, kh, "rows tall", name, padding, d)
+    _check_fits(w, kw, "columns wide", name, padding, d)
+    pads = (pad_amounts(h, kh, sy, padding, d), pad_amounts(w, kw, sx, padding, d))
+    out = (output_size(h, kh, sy, padding, d), output_size(w, kw, sx, padding, d))
     return pads, out
 
 
@@ -131,7 +141,7 @@ def _fill_band(band: np.ndarray, image: np.ndarray, y0: int, top: int, left: int
     band[lo:hi, left : left + w] = image[y0 + lo - top : y0 + hi - top]
 
 
-def _im2col_matmul(image: np.ndarray, kernel: np.ndarray, stride: int, pads, out_size):
+def _im2col_matmul(image: np.ndarray, kernel: np.ndarray, stride: int, pads, out_size, dilation=1):
     """Standard convolution as patches @ kernel, one matrix multiply per block of rows.
 
     ``image`` (H, W, Cin), ``kernel`` (kh, kw, Cin, Cout) of the same dtype. For each
@@ -139,30 +149,34 @@ def _im2col_matmul(image: np.ndarray, kernel: np.ndarray, stride: int, pads, out
     of the patch matrix (one tap of one channel at every position of the block) is a
     long strided run; then ``patches.T @ kernel`` lands straight in the output rows.
     Blocks of about ``_PATCH_ELEMENTS`` keep the patches in cache instead of
-    building the whole (H'W', kh*kw*Cin) matrix at once.
+    building the whole (H'W', kh*kw*Cin) matrix at once. With ``dilation`` d each
+    window spans (kh - 1)*d + 1 rows and the taps are every d-th of them.
     """
-    (_, w, cin), (kh, kw, _, cout) = image.shape, kernel.shape
+    (_, w, cin), (kh, kw, _, cout), d = image.shape, kernel.shape, dilation
     ((top, _), (left, right)), (oh, ow) = pads, out_size
+    span_h, span_w = (kh - 1) * d + 1, (kw - 1) * d + 1
     taps, dtype = kh * kw * cin, image.dtype
     weights = kernel.reshape(taps, cout)  # rows in (i, j, c) order, like the patches
     rows = max(1, min(oh, _PATCH_ELEMENTS // (taps * ow)))
-    planes = np.zeros((cin, (rows - 1) * stride + kh, left + w + right), dtype=dtype)
+    planes = np.zeros((cin, (rows - 1) * stride + span_h, left + w + right), dtype=dtype)
     scratch = np.empty(taps * rows * ow, dtype=dtype)
     out = np.empty((oh, ow, cout), dtype=dtype)
     for r0 in range(0, oh, rows):
         n = min(rows, oh - r0)
-        band = planes[:, : (n - 1) * stride + kh]
+        band = planes[:, : (n - 1) * stride + span_h]
         _fill_band(band.transpose(1, 2, 0), image, r0 * stride, top, left)
-        windows = sliding_window_view(band, (kh, kw), axis=(1, 2))  # (Cin, ., ., kh, kw)
-        windows = windows[:, ::stride, : (ow - 1) * stride + 1 : stride]
+        windows = sliding_window_view(band, (span_h, span_w), axis=(1, 2))  # (Cin, ., ., ., .)
+        windows = windows[:, ::stride, : (ow - 1) * stride + 1 : stride, ::d, ::d]
         patches = scratch[: taps * n * ow].reshape(kh, kw, cin, n, ow)
         np.copyto(patches, windows.transpose(3, 4, 0, 1, 2))
         np.matmul(patches.reshape(taps, -1).T, weights, out=out[r0 : r0 + n].reshape(-1, cout))
     return out
 
 
-def _tap_sum(image, weights, strides, pads, out_size, multiplier=1, pointwise=None):
-    """Per-channel correlation, ``z[y, x, c] = sum_ij padded[y*sy+i, x*sx+j, c] * w[i, j, c]``.
+def _tap_sum(
+    image, weights, strides, pads, out_size, multiplier=1, pointwise=None, dilation=(1, 1)
+):
+    """Per-channel correlation, ``z[y, x, c] = sum_ij padded[y*sy+i*dy, x*sx+j*dx, c] w[i, j, c]``.
 
     ``image`` (H, W, C); ``weights`` (kh, kw, C*M) of the same dtype, where each input
     channel is used ``multiplier`` (M) times in a row (output channel c*M + m). Over
@@ -173,9 +187,10 @@ def _tap_sum(image, weights, strides, pads, out_size, multiplier=1, pointwise=No
     convolution), so the depthwise result never exists in full.
     """
     (_, w, cin), (kh, kw, c), (sy, sx), (oh, ow) = image.shape, weights.shape, strides, out_size
-    ((top, _), (left, right)), dtype = pads, image.dtype
+    ((top, _), (left, right)), dtype, (dy, dx) = pads, image.dtype, dilation
+    tall = (kh - 1) * dy + 1  # rows one dilated kernel spans
     rows = max(1, min(oh, _BLOCK_ELEMENTS // (ow * c)))
-    span_y, span_x = (rows - 1) * sy + kh, (ow - 1) * sx + 1
+    span_y, span_x = (rows - 1) * sy + tall, (ow - 1) * sx + 1
     padded = np.zeros((span_y, left + w + right, c), dtype=dtype)
     tmp_block = np.empty((rows, ow, c), dtype=dtype)
     acc_block = None if pointwise is None else np.empty_like(tmp_block)
@@ -187,17 +202,19 @@ def _tap_sum(image, weights, strides, pads, out_size, multiplier=1, pointwise=No
     out = np.empty((oh, ow, cout), dtype=dtype)
     for r0 in range(0, oh, rows):
         n = min(rows, oh - r0)
-        band = padded[: (n - 1) * sy + kh]
+        band = padded[: (n - 1) * sy + tall]
         wide = band.reshape(len(band), -1, cin, multiplier)  # channel c*M + m is (c, m)
         _fill_band(wide, image[..., np.newaxis], r0 * sy, top, left)
         acc = out[r0 : r0 + n] if pointwise is None else acc_block[:n]
         for j in range(kw):
-            cols = band[:, j : j + span_x : sx]
+            x0 = j * dx
+            cols = band[:, x0 : x0 + span_x : sx]
             if columns is not None:
                 cols = columns[: len(band)]
-                np.copyto(cols, band[:, j : j + span_x : sx])
+                np.copyto(cols, band[:, x0 : x0 + span_x : sx])
             for i in range(kh):
-                src = cols[i : i + (n - 1) * sy + 1 : sy]
+                y0 = i * dy
+                src = cols[y0 : y0 + (n - 1) * sy + 1 : sy]
                 if i == 0 and j == 0:
                     np.multiply(src, weights[i, j], out=acc)
                 else:
@@ -211,10 +228,10 @@ def _tap_sum(image, weights, strides, pads, out_size, multiplier=1, pointwise=No
 # --------------------------------------------------------------------------- public
 
 
-def conv2d(image, kernel, *, stride=1, padding="valid") -> np.ndarray:
+def conv2d(image, kernel, *, stride=1, padding="valid", dilation=1) -> np.ndarray:
     """Standard 2-D convolution (cross-correlation), every input channel to every output.
 
-    ``out[y, x, o] = sum_{i, j, c} padded[y*s + i, x*s + j, c] * kernel[i, j, c, o]``
+    ``out[y, x, o] = sum_{i, j, c} padded[y*s + i*d, x*s + j*d, c] * kernel[i, j, c, o]``
 
     Parameters
     ----------
@@ -227,6 +244,10 @@ def conv2d(image, kernel, *, stride=1, padding="valid") -> np.ndarray:
     padding : {'valid', 'same'}, optional
         'valid': no padding. 'same': zeros so the output is ``ceil(H / stride)`` rows,
         the extra one at the bottom/right (TensorFlow's rule).
+    dilation : int, optional
+        Spacing between kernel taps, on both axes (Keras ``dilation_rate``, PyTorch
+        ``dilation``): d - 1 pixels are skipped between neighbouring taps, so a k-tap
+        kernel spans (k - 1)*d + 1 pixels. Padding and output size use that span.
 
     Returns
     -------
@@ -234,11 +255,14 @@ def conv2d(image, kernel, *, stride=1, padding="valid") -> np.ndarray:
         In the image's floating dtype (float64 for integer images).
     """
     stride, padding = check_stride(stride), check_padding(padding)
+    dilation = check_dilation(dilation)
     x = _as_image(image)
     k = _as_kernel(kernel, "kernel", (4,), "(kh, kw, Cin, Cout)", x.dtype)
     _check_channels(k.shape[2], x.shape[2])
-    pads, out_size = _geometry(x.shape[:2], k.shape[:2], (stride, stride), padding, "kernel")
-    return _im2col_matmul(x, k, stride, pads, out_size)
+    pads, out_size = _geometry(
+        x.shape[:2], k.shape[:2], (stride, stride), padding, "kernel", dilation
+    )
+    return _im2col_matmul(x, k, stride, pads, out_size, dilation)
 
 
 def _as_depthwise_kernel(kernel, name: str, dtype) -> np.ndarray:
@@ -246,20 +270,22 @@ def _as_depthwise_kernel(kernel, name: str, dtype) -> np.ndarray:
     return k[..., np.newaxis] if k.ndim == 3 else k
 
 
-def _depthwise(x, d, stride, padding, name, pointwise=None) -> np.ndarray:
+def _depthwise(x, d, stride, padding, name, pointwise=None, dilation=1) -> np.ndarray:
     """Validated depthwise step (optionally fused with a pointwise matrix)."""
     stride, padding = check_stride(stride), check_padding(padding)
+    dilation = check_dilation(dilation)
     kh, kw, cin, m = d.shape
     _check_channels(cin, x.shape[2], name)
-    pads, out_size = _geometry(x.shape[:2], (kh, kw), (stride, stride), padding, name)
+    pads, out_size = _geometry(x.shape[:2], (kh, kw), (stride, stride), padding, name, dilation)
     weights = d.reshape(kh, kw, cin * m)  # channel c*M + m, TensorFlow's order
-    return _tap_sum(x, weights, (stride, stride), pads, out_size, m, pointwise)
+    strides, dilations = (stride, stride), (dilation, dilation)
+    return _tap_sum(x, weights, strides, pads, out_size, m, pointwise, dilations)
 
 
-def depthwise_conv2d(image, kernel, *, stride=1, padding="valid") -> np.ndarray:
+def depthwise_conv2d(image, kernel, *, stride=1, padding="valid", dilation=1) -> np.ndarray:
     """Depthwise convolution: each input channel filtered on its own by M kernels.
 
-    ``out[y, x, c*M + m] = sum_{i, j} padded[y*s + i, x*s + j, c] * kernel[i, j, c, m]``
+    ``out[y, x, c*M + m] = sum_{i, j} padded[y*s + i*d, x*s + j*d, c] * kernel[i, j, c, m]``
 
     Parameters
     ----------
@@ -268,6 +294,8 @@ def depthwise_conv2d(image, kernel, *, stride=1, padding="valid") -> np.ndarray:
         M is the depth multiplier (1 for a 3-D kernel).
     stride : int, optional
     padding : {'valid', 'same'}, optional
+    dilation : int, optional
+        As in ``conv2d``.
 
     Returns
     -------
@@ -277,7 +305,7 @@ def depthwise_conv2d(image, kernel, *, stride=1, padding="valid") -> np.ndarray:
     """
     x = _as_image(image)
     k = _as_depthwise_kernel(kernel, "kernel", x.dtype)
-    return _depthwise(x, k, stride, padding, "kernel")
+    return _depthwise(x, k, stride, padding, "kernel", dilation=dilation)
 
 
 def _pointwise_matrix(kernel, name: str, dtype) -> np.ndarray:
@@ -311,7 +339,7 @@ def pointwise_conv2d(image, kernel) -> np.ndarray:
 
 
 def separable_conv2d(
-    image, depthwise_kernel, pointwise_kernel, *, stride=1, padding="valid"
+    image, depthwise_kernel, pointwise_kernel, *, stride=1, padding="valid", dilation=1
 ) -> np.ndarray:
     """Depthwise-separable convolution: depthwise, then pointwise.
 
@@ -328,6 +356,8 @@ def separable_conv2d(
     stride : int, optional
         Applied by the depthwise step.
     padding : {'valid', 'same'}, optional
+    dilation : int, optional
+        Of the depthwise step, as in ``conv2d`` (Keras ``SeparableConv2D(dilation_rate=)``).
 
     Returns
     -------
@@ -337,7 +367,7 @@ def separable_conv2d(
     d = _as_depthwise_kernel(depthwise_kernel, "depthwise_kernel", x.dtype)
     p = _pointwise_matrix(pointwise_kernel, "pointwise_kernel", x.dtype)
     _check_pointwise_rows(d, p)
-    return _depthwise(x, d, stride, padding, "depthwise_kernel", pointwise=p)
+    return _depthwise(x, d, stride, padding, "depthwise_kernel", pointwise=p, dilation=dilation)
 
 
 def _check_pointwise_rows(d: np.ndarray, p: np.ndarray) -> None:
@@ -376,7 +406,7 @@ def equivalent_kernel(depthwise_kernel, pointwise_kernel) -> np.ndarray:
     return np.einsum("hwim,imo->hwio", d, p.reshape(cin, m, -1))
 
 
-def correlate2d(plane, kernel, *, stride=1, padding="valid") -> np.ndarray:
+def correlate2d(plane, kernel, *, stride=1, padding="valid", dilation=1) -> np.ndarray:
     """Correlate one 2-D plane with one 2-D kernel in a single pass.
 
     Every output pixel costs ``kh * kw`` multiplications.
@@ -387,16 +417,22 @@ def correlate2d(plane, kernel, *, stride=1, padding="valid") -> np.ndarray:
     kernel : array_like, shape (kh, kw)
     stride : int, optional
     padding : {'valid', 'same'}, optional
+    dilation : int, optional
+        As in ``conv2d``.
 
     Returns
     -------
     out : ndarray, shape (H', W')
     """
     stride, padding = check_stride(stride), check_padding(padding)
+    dilation = check_dilation(dilation)
     x = _as_plane(plane)
     k = _as_kernel(kernel, "kernel", (2,), "(kh, kw)", x.dtype)
-    pads, out_size = _geometry(x.shape, k.shape, (stride, stride), padding, "kernel")
-    out = _tap_sum(x[..., np.newaxis], k[..., np.newaxis], (stride, stride), pads, out_size)
+    strides, dilations = (stride, stride), (dilation, dilation)
+    pads, out_size = _geometry(x.shape, k.shape, strides, padding, "kernel", dilation)
+    out = _tap_sum(
+        x[..., np.newaxis], k[..., np.newaxis], strides, pads, out_size, dilation=dilations
+    )
     return out[..., 0]
 
 
@@ -410,7 +446,9 @@ def _as_vector(v, name: str, shapes: str, axis: int, dtype) -> np.ndarray:
     return a.astype(dtype, copy=False)
 
 
-def correlate2d_separable(plane, column, row, *, stride=1, padding="valid") -> np.ndarray:
+def correlate2d_separable(
+    plane, column, row, *, stride=1, padding="valid", dilation=1
+) -> np.ndarray:
     """Correlate with the kernel ``column @ row`` in two cheap passes.
 
     A rank-1 kernel such as Sobel's x kernel (``kernels.sobel_x``) is an outer product::
@@ -424,6 +462,11 @@ def correlate2d_separable(plane, column, row, *, stride=1, padding="valid") -> n
     instead of ``kh * kw``. Each pass pads its own axis by TensorFlow's rule, so
     the result equals ``correlate2d(plane, column @ row, ...)``.
 
+    The column pass runs at every column of the image (the row pass then reads
+    ``kw`` neighbouring columns for each output), so it does ``kh * H' * W``
+    multiplications and the row pass ``kw * H' * W'``: with a stride the column
+    pass no longer saves as much (``cost.spatial_separable_cost`` counts exactly this).
+
     Parameters
     ----------
     plane : array_like, shape (H, W)
@@ -431,33 +474,38 @@ def correlate2d_separable(plane, column, row, *, stride=1, padding="valid") -> n
     row : array_like, shape (1, kw) or (kw,)
     stride : int, optional
     padding : {'valid', 'same'}, optional
+    dilation : int, optional
+        As in ``conv2d``: the column pass skips rows, the row pass columns.
 
     Returns
     -------
     out : ndarray, shape (H', W')
     """
     stride, padding = check_stride(stride), check_padding(padding)
+    d = check_dilation(dilation)
     x = _as_plane(plane)
     col = _as_vector(column, "column", "(kh, 1) or (kh,)", 1, x.dtype)
     rw = _as_vector(row, "row", "(1, kw) or (kw,)", 0, x.dtype)
     (h, w), kh, kw = x.shape, col.size, rw.size
-    _check_fits(h, kh, "rows tall", "column", padding)
-    _check_fits(w, kw, "columns wide", "row", padding)
-    oh, ow = output_size(h, kh, stride, padding), output_size(w, kw, stride, padding)
+    _check_fits(h, kh, "rows tall", "column", padding, d)
+    _check_fits(w, kw, "columns wide", "row", padding, d)
+    oh, ow = output_size(h, kh, stride, padding, d), output_size(w, kw, stride, padding, d)
     no_pad = (0, 0)
     tall = _tap_sum(
         x[..., np.newaxis],
         col.reshape(kh, 1, 1),
         (stride, 1),
-        (pad_amounts(h, kh, stride, padding), no_pad),
+        (pad_amounts(h, kh, stride, padding, d), no_pad),
         (oh, w),
+        dilation=(d, 1),
     )
     out = _tap_sum(
         tall,
         rw.reshape(1, kw, 1),
         (1, stride),
-        (no_pad, pad_amounts(w, kw, stride, padding)),
+        (no_pad, pad_amounts(w, kw, stride, padding, d)),
         (oh, ow),
+        dilation=(1, d),
     )
     return out[..., 0]
 

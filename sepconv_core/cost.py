@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ._checks import kernel_pair, whole
-from ._padding import check_padding, check_stride, output_size, pad_amounts
+from ._padding import check_dilation, check_padding, check_stride, output_size
 
 __all__ = [
     "ConvCost",
@@ -125,9 +125,6 @@ class SpatialCost:
         ``(kh, kw)``.
     output_shape : tuple of int
         ``(H', W', channels)``.
-    padded_width : int
-        ``Wp``, the input width after padding: the column pass runs on every
-        one of these columns.
     per_pixel_full : int
         ``kh * kw`` multiplications per output value.
     per_pixel_separable : int
@@ -135,8 +132,8 @@ class SpatialCost:
     full_multiplications : int
         ``kh * kw * H' * W' * channels``.
     separable_multiplications : int
-        Exact count of the two-pass scheme,
-        ``(kh * H' * Wp + kw * H' * W') * channels``.
+        Exact count of the two-pass scheme as ``conv.correlate2d_separable`` runs it,
+        ``(kh * H' * W + kw * H' * W') * channels``.
     separable_multiplications_ideal : int
         ``(kh + kw) * H' * W' * channels``.
     """
@@ -144,12 +141,27 @@ class SpatialCost:
     input_shape: tuple[int, int, int]
     kernel_size: tuple[int, int]
     output_shape: tuple[int, int, int]
-    padded_width: int
     per_pixel_full: int
     per_pixel_separable: int
     full_multiplications: int
     separable_multiplications: int
     separable_multiplications_ideal: int
+
+    @property
+    def outputs(self) -> int:
+        """Output values, ``H' * W' * channels``."""
+        h, w, c = self.output_shape
+        return h * w * c
+
+    @property
+    def per_output_separable(self) -> float:
+        """The exact two-pass count per output value (``per_pixel_separable`` is the ideal).
+
+        With stride s the column pass still runs at every one of the W columns, about
+        ``s`` per output column, so this is about ``kh * s + kw``: 12 for a 3×3 kernel at
+        stride 3, more than the 9 of one 2-D pass.
+        """
+        return self.separable_multiplications / self.outputs
 
 
 @dataclass(frozen=True)
@@ -236,17 +248,18 @@ class NetworkCost:
 # --------------------------------------------------------------------------- engine
 
 
-def _stage(input_shape, kernel_shape, out_channels, stride, padding) -> ConvCost:
+def _stage(input_shape, kernel_shape, out_channels, stride, padding, dilation=1) -> ConvCost:
     """The one formula: every weight times every output position.
 
     Works for a standard kernel ``(kh, kw, Cin, Cout)`` and for a depthwise
     kernel ``(kh, kw, Cin, M)`` alike, because in both cases each weight is
-    used exactly once per output position.
+    used exactly once per output position. Dilation spreads the taps, so it
+    changes the number of positions, never the multiplications at each one.
     """
     height, width, _ = input_shape
     kh, kw = kernel_shape[:2]
-    out_h = output_size(height, kh, stride, padding)
-    out_w = output_size(width, kw, stride, padding)
+    out_h = output_size(height, kh, stride, padding, dilation)
+    out_w = output_size(width, kw, stride, padding, dilation)
     parameters = kh * kw * kernel_shape[2] * kernel_shape[3]
     return ConvCost(
         input_shape=tuple(input_shape),
@@ -261,7 +274,7 @@ def _stage(input_shape, kernel_shape, out_channels, stride, padding) -> ConvCost
 
 
 def conv2d_cost(
-    height, width, in_channels, out_channels, kernel_size, *, stride=1, padding="valid"
+    height, width, in_channels, out_channels, kernel_size, *, stride=1, padding="valid", dilation=1
 ) -> ConvCost:
     """Multiplications and weights of a standard 2-D convolution.
 
@@ -277,6 +290,9 @@ def conv2d_cost(
         Step between output positions, the same along both axes.
     padding : {'valid', 'same'}, optional
         TensorFlow's rule (see :mod:`sepconv_core._padding`).
+    dilation : int, optional
+        Spacing of the kernel taps (Keras ``dilation_rate``): the kernel spans
+        ``(k - 1) * dilation + 1`` pixels, which sets ``H' x W'``.
 
     Returns
     -------
@@ -301,8 +317,10 @@ def conv2d_cost(
     out_channels = whole(out_channels, "out_channels", 1)
     kh, kw = kernel_pair(kernel_size)
     stride, padding = check_stride(stride), check_padding(padding)
+    dilation = check_dilation(dilation)
     kernel_shape = (kh, kw, in_channels, out_channels)
-    return _stage((height, width, in_channels), kernel_shape, out_channels, stride, padding)
+    shape = (height, width, in_channels)
+    return _stage(shape, kernel_shape, out_channels, stride, padding, dilation)
 
 
 def depthwise_separable_cost(
@@ -315,6 +333,7 @@ def depthwise_separable_cost(
     stride=1,
     padding="valid",
     depth_multiplier=1,
+    dilation=1,
 ) -> SeparableCost:
     """Multiplications and weights of a depthwise separable convolution.
 
@@ -324,8 +343,8 @@ def depthwise_separable_cost(
 
     Parameters
     ----------
-    height, width, in_channels, out_channels, kernel_size, stride, padding
-        As in :func:`conv2d_cost`.
+    height, width, in_channels, out_channels, kernel_size, stride, padding, dilation
+        As in :func:`conv2d_cost` (stride, padding and dilation are the depthwise stage's).
     depth_multiplier : int, optional
         ``M``, the number of depthwise filters per input channel.
 
@@ -349,12 +368,19 @@ def depthwise_separable_cost(
     (4800, 49152, 843)
     """
     normal = conv2d_cost(
-        height, width, in_channels, out_channels, kernel_size, stride=stride, padding=padding
+        height,
+        width,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
     )
     m = whole(depth_multiplier, "depth_multiplier", 1)
     h, w, cin = normal.input_shape
     kh, kw = normal.kernel_shape[:2]
-    depthwise = _stage((h, w, cin), (kh, kw, cin, m), cin * m, stride, padding)
+    depthwise = _stage((h, w, cin), (kh, kw, cin, m), cin * m, stride, padding, dilation)
     out_h, out_w, _ = depthwise.output_shape
     cout = normal.output_shape[2]
     pointwise = _stage((out_h, out_w, cin * m), (1, 1, cin * m, cout), cout, 1, "valid")
@@ -396,7 +422,7 @@ def separable_ratio_formula(out_channels, kernel_size) -> float:
 
 
 def spatial_separable_cost(
-    height, width, kernel_size, *, stride=1, padding="valid", channels=1
+    height, width, kernel_size, *, stride=1, padding="valid", channels=1, dilation=1
 ) -> SpatialCost:
     """Multiplications of a ``kh x kw`` filter, whole or split into a column and a row.
 
@@ -406,18 +432,20 @@ def spatial_separable_cost(
         full:  kh*kw per output value     separable:  kh + kw per output value
 
     The per-value count ``kh + kw`` is the ideal. The exact count of the
-    two-pass scheme is a little higher: the column pass (which takes the
-    vertical stride) has to run at every column of the padded input, ``Wp``
-    of them, not only at the ``W'`` output columns, because the row pass
-    then reads ``kw`` neighbouring columns for each output. So::
+    two-pass scheme, as :func:`sepconv_core.conv.correlate2d_separable` runs
+    it, is higher: the column pass (which takes the vertical stride) has to
+    run at every column of the image, ``W`` of them, not only at the ``W'``
+    output columns, because the row pass then reads ``kw`` neighbouring
+    columns for each output. (Columns of 'same' padding are zeros: the
+    column pass skips them, and the row pass reads zeros there.) So::
 
-        exact = (kh * H' * Wp  +  kw * H' * W') * channels
+        exact = (kh * H' * W  +  kw * H' * W') * channels
         ideal = (kh + kw) * H' * W' * channels
 
-    and ``exact - ideal = kh * H' * (Wp - W') * channels``. With stride 1,
-    ``Wp - W' = kw - 1``: the border columns. With a larger stride, a smarter
-    implementation could skip columns no output window touches; this counts
-    the straightforward one.
+    With stride 1 and 'valid', ``W - W' = kw - 1``: the border columns. With
+    stride s, ``W`` is about ``s * W'``: per output value the exact count is
+    about ``kh * s + kw``, and for ``s >= kw`` (3×3 at stride 3: 12 > 9) the
+    two passes cost more than one 2-D pass.
 
     Parameters
     ----------
@@ -431,6 +459,8 @@ def spatial_separable_cost(
         TensorFlow's rule.
     channels : int, optional
         Each channel is filtered on its own, so every count is multiplied by it.
+    dilation : int, optional
+        Spacing of the taps, as in :func:`conv2d_cost`.
 
     Returns
     -------
@@ -443,25 +473,26 @@ def spatial_separable_cost(
     (9, 6)
     >>> s.full_multiplications, s.separable_multiplications_ideal, s.separable_multiplications
     (324, 216, 252)
+    >>> spatial_separable_cost(8, 8, 3, padding="same").separable_multiplications
+    384
     """
     height = whole(height, "height", 1)
     width = whole(width, "width", 1)
     channels = whole(channels, "channels", 1)
     kh, kw = kernel_pair(kernel_size)
     stride, padding = check_stride(stride), check_padding(padding)
-    out_h = output_size(height, kh, stride, padding)
-    out_w = output_size(width, kw, stride, padding)
-    padded_width = width + sum(pad_amounts(width, kw, stride, padding))
+    dilation = check_dilation(dilation)
+    out_h = output_size(height, kh, stride, padding, dilation)
+    out_w = output_size(width, kw, stride, padding, dilation)
     positions = out_h * out_w
     return SpatialCost(
         input_shape=(height, width, channels),
         kernel_size=(kh, kw),
         output_shape=(out_h, out_w, channels),
-        padded_width=padded_width,
         per_pixel_full=kh * kw,
         per_pixel_separable=kh + kw,
         full_multiplications=kh * kw * positions * channels,
-        separable_multiplications=(kh * out_h * padded_width + kw * positions) * channels,
+        separable_multiplications=(kh * out_h * width + kw * positions) * channels,
         separable_multiplications_ideal=(kh + kw) * positions * channels,
     )
 

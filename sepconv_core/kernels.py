@@ -465,13 +465,21 @@ def get_kernel(key: str, size: int | None = None) -> np.ndarray:
 # ------------------------------------------------------------------ depthwise kernels
 
 CHANNEL_FAMILIES: dict[str, str] = {
-    "sobel": "Each channel gets a different detector in turn: Sobel x, Sobel y, a Laplacian "
-    "and a binomial blur.",
+    "sobel": "Each channel gets a different detector in turn: Sobel x, Sobel y, a second "
+    "derivative (the Laplacian from 3×3 up, the mixed derivative ∂²/∂x∂y at 2×2) and a "
+    "binomial blur (at 1×1 they are the scales 1, −1, 2 and ½).",
     "gaussian": "Every channel is blurred by the same Gaussian.",
     "box": "Every channel is blurred by the same box average.",
     "random": "Every channel gets its own seeded random kernel.",
     "identity": "Every channel is copied unchanged, so the output equals the input.",
+    "scharr": "Scharr x and Scharr y in turn (3×3 only).",
+    "prewitt": "Prewitt x and Prewitt y in turn (3×3 only).",
+    "laplacian": "Every channel gets the 4-neighbour Laplacian (3×3 only).",
+    "sharpen": "Every channel is sharpened: identity minus Laplacian (3×3 only).",
 }
+# Families written out at one size: their only kernel size.
+FIXED_SIZES: dict[str, int] = {"scharr": 3, "prewitt": 3, "laplacian": 3, "sharpen": 3}
+_CYCLES = {"scharr": (scharr_x, scharr_y), "prewitt": (prewitt_x, prewitt_y)}
 
 
 def _laplacian_like(size: int) -> np.ndarray:
@@ -487,6 +495,19 @@ def _laplacian_like(size: int) -> np.ndarray:
     centre = np.convolve([0.0, 1.0, 0.0], b)
     second = np.convolve([1.0, -2.0, 1.0], b)
     return np.outer(centre, second) + np.outer(second, centre)
+
+
+def sobel_cycle_names(size: int) -> tuple[str, str, str, str]:
+    """What the four kernels of the "sobel" family are at ``size``, in cycle order.
+
+    The third is a Laplacian only from 3×3 up: at 2×2 it is the mixed derivative
+    ``[-1, 1]^T . [-1, 1]`` (rank 1, unlike a Laplacian), and at 1×1 all four are scales.
+    """
+    size = _check_int(size, "size", 1)
+    if size == 1:
+        return ("scale 1", "scale −1", "scale 2", "scale ½")
+    second = "mixed derivative ∂²/∂x∂y" if size == 2 else "Laplacian"
+    return ("Sobel x", "Sobel y", second, "binomial blur")
 
 
 def _sobel_cycle(size: int, index: int) -> np.ndarray:
@@ -506,11 +527,13 @@ def channel_kernels(
     Parameters
     ----------
     family : str
-        One of ``CHANNEL_FAMILIES``. "sobel" cycles Sobel x, Sobel y, a Laplacian
-        and a binomial blur over the filters (size 1 cycles the scales 1, -1, 2, 0.5);
-        "random" draws each filter from ``seed``; the others repeat one kernel.
+        One of ``CHANNEL_FAMILIES``. "sobel" cycles Sobel x, Sobel y, a second
+        derivative and a binomial blur over the filters (``sobel_cycle_names``);
+        "scharr" and "prewitt" alternate their x and y kernels; "random" draws each
+        filter from ``seed``; the others repeat one kernel.
     size : int
-        Kernel height and width, at least 1.
+        Kernel height and width, at least 1; the one size in ``FIXED_SIZES`` for the
+        families written out at one size.
     channels : int
         Number of input channels, at least 1.
     multiplier : int, optional
@@ -531,7 +554,16 @@ def channel_kernels(
     multiplier = _check_int(multiplier, "multiplier", 1)
     seed = _check_int(seed, "seed", 0)
 
+    if family in FIXED_SIZES and size != FIXED_SIZES[family]:
+        fixed = FIXED_SIZES[family]
+        raise ValueError(f"the {family} family is {fixed}×{fixed} only, got size {size}.")
     shape = (size, size, channels, multiplier)
+    if family in _CYCLES:
+        makers = _CYCLES[family]
+        out = np.empty(shape)
+        for n in range(channels * multiplier):
+            out[:, :, n // multiplier, n % multiplier] = makers[n % len(makers)]()
+        return out
     if family == "random":
         w = np.random.default_rng(seed).standard_normal(shape)
         return w / np.abs(w).sum(axis=(0, 1), keepdims=True)
@@ -543,6 +575,8 @@ def channel_kernels(
         return out
     if family == "gaussian":
         one = _gaussian_for_size(size) if size > 1 else np.ones((1, 1))
+    elif family in FIXED_SIZES:
+        one = laplacian() if family == "laplacian" else sharpen()
     else:
         one = box(size) if family == "box" else identity(size)
     return np.broadcast_to(one[:, :, None, None], shape).copy()

@@ -42,6 +42,7 @@ __all__ = [
     "ConvFitResult",
     "FitResult",
     "conv2d_loss_and_grads",
+    "fit_both",
     "fit_conv2d",
     "fit_separable",
     "separable_loss_and_grads",
@@ -446,3 +447,36 @@ def fit_conv2d(
         kernel_size=kernel_size, padding=padding, steps=steps, learning_rate=learning_rate,
         seed=seed, optimizer=optimizer, callback=callback, time_budget=time_budget,
     )  # fmt: skip
+
+
+def fit_both(image, target, *, kernel_size=3, steps=300, time_budget=None, report=None) -> dict:
+    """Train a separable layer, then a normal convolution, on the same task; report progress.
+
+    The job the "Learned kernels" page runs in a worker process (``ui/pool.py``): everything
+    it needs comes in as arguments and goes back as the return value.
+
+    Parameters
+    ----------
+    image, target, kernel_size, steps, time_budget
+        As for ``fit_separable`` and ``fit_conv2d`` (each model gets its own ``time_budget``).
+    report : callable, optional
+        ``report((model, step, loss))`` after every step, ``model`` being "separable" or
+        "normal".
+
+    Returns
+    -------
+    dict
+        ``{"separable": FitResult, "normal": ConvFitResult}``.
+    """
+
+    def progress(model):
+        def callback(step, loss, params):
+            if report is not None:
+                report((model, step, float(loss)))
+
+        return callback
+
+    args = dict(kernel_size=kernel_size, steps=steps, time_budget=time_budget)
+    sep = fit_separable(image, target, callback=progress("separable"), **args)
+    full = fit_conv2d(image, target, callback=progress("normal"), **args)
+    return {"separable": sep, "normal": full}

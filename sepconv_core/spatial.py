@@ -30,6 +30,10 @@ _NEGLIGIBLE = 1e-9
 # How close to integers the rescaled column must be, and how large they may get.
 _INTEGER_TOL = 1e-6
 _INTEGER_MAX = 100
+# Entries this close to whole numbers (relative to the largest) count as whole.
+_WHOLE_TOL = 1e-12
+# A column like [3, 10, 3] / 32 is found by trying these common denominators.
+_DENOMINATORS = 12
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,35 +100,69 @@ def _check_kernel(kernel) -> np.ndarray:
     return k
 
 
+def _oriented(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(u, v)`` or ``(-u, -v)``, whichever follows the sign convention.
+
+    The column sums to a positive number; for a column summing to zero (a derivative),
+    the row does (so Sobel y reads [-1, 0, 1]^T . [1, 2, 1], the smoothing factor positive);
+    when both sum to zero, the column's first entry of largest magnitude is positive.
+    """
+    a, b = u / np.abs(u).max(), v / np.abs(v).max()  # the rule does not depend on scale
+    # The first entry of largest magnitude; entries equal up to rounding count as ties.
+    first = int(np.flatnonzero(np.abs(a) >= 1.0 - _INTEGER_TOL)[0])
+    for total in (a.sum(), b.sum(), a[first]):
+        if abs(total) > _INTEGER_TOL:
+            return (-u, -v) if total < 0 else (u, v)
+    return u, v
+
+
+def _integer_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """An integer column and row whose outer product is exactly ``kernel``, or None.
+
+    They exist exactly when the kernel holds whole numbers and has rank 1: every non-zero
+    column of the kernel is then a whole multiple of one primitive integer vector p (its
+    entries share no common factor), the column; the multiples are the row. Scharr x
+    gives [3, 10, 3]^T . [-1, 0, 1], Sobel 5 gives [1, 4, 6, 4, 1]^T . [-1, -2, 0, 2, 1].
+    """
+    if np.abs(kernel).max() >= 2.0**52:  # beyond exact integers in float64
+        return None
+    whole = np.round(kernel)
+    if not whole.any() or np.abs(kernel - whole).max() > _WHOLE_TOL * np.abs(kernel).max():
+        return None
+    k = whole.astype(np.int64)
+    j = int(np.argmax(np.abs(k).max(axis=0)))  # a column holding the largest entry
+    p = k[:, j] // np.gcd.reduce(np.abs(k[:, j]))
+    i = int(np.argmax(np.abs(p)))
+    q = k[i, :] // p[i]
+    if not np.array_equal(np.outer(p, q), k):  # not rank 1, or not integer multiples
+        return None
+    column, row = _oriented(p.astype(np.float64), q.astype(np.float64))
+    return column + 0.0, row + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
 def _readable_factors(
     kernel: np.ndarray, u: np.ndarray, sigma: float, v: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scale u and v (unit vectors) into a column and a row whose outer product is sigma u v^T.
 
-    Sign: the column sums to a positive number; for a column summing to zero (a derivative),
-    the row does (so Sobel y reads [-1, 0, 1]^T . [1, 2, 1], the smoothing factor positive);
-    when both sum to zero, the column's first entry of largest magnitude is positive.
-    Scale: small integers in the column when possible, otherwise both factors of norm sqrt(sigma).
+    Sign: see ``_oriented``. Scale: an integer column and row when the kernel is an integer
+    outer product; otherwise small integers (or small fractions made whole by a common
+    denominator up to 12) in the column, the row carrying the scale; otherwise both factors
+    of norm sqrt(sigma).
     """
+    u, v = _oriented(u, v)
     size = np.abs(u)
-    big = size.max()
-    # The first entry of largest magnitude; entries equal up to rounding count as ties.
-    first = int(np.flatnonzero(size >= (1.0 - _INTEGER_TOL) * big)[0])
-    for total in (u.sum(), v.sum(), u[first]):
-        if abs(total) > _INTEGER_TOL:
-            if total < 0:
-                u, v = -u, -v
-            break
-    smallest = np.min(size[size > _NEGLIGIBLE * big])
-    scaled = u / smallest
-    integers = np.round(scaled)
-    if np.all(np.abs(scaled - integers) <= _INTEGER_TOL) and np.all(
-        np.abs(integers) <= _INTEGER_MAX
-    ):
-        column = integers + 0.0  # + 0.0 turns -0.0 into 0.0
-        # The best row for this column: least squares, exact for integer kernels.
-        row = column @ kernel / (column @ column)
-        return column, row + 0.0
+    smallest = np.min(size[size > _NEGLIGIBLE * size.max()])
+    for denominator in range(1, _DENOMINATORS + 1):
+        scaled = u / smallest * denominator
+        integers = np.round(scaled)
+        if np.all(np.abs(integers) <= _INTEGER_MAX) and np.all(
+            np.abs(scaled - integers) <= _INTEGER_TOL * denominator
+        ):
+            column = integers + 0.0  # + 0.0 turns -0.0 into 0.0
+            # The best row for this column: least squares, exact for a rank-1 kernel.
+            row = column @ kernel / (column @ column)
+            return column, row + 0.0
     root = np.sqrt(sigma)
     return root * u, root * v
 
@@ -160,11 +198,14 @@ def factor_spatial(kernel, *, rtol: float = 1e-6) -> SpatialFactorization:
     terms = tuple(s[i] * np.outer(u[:, i], vt[i]) for i in range(len(s)))
     norm = float(np.linalg.norm(k))
 
+    rank = int(np.count_nonzero(s > rtol * s[0])) if s[0] > 0.0 else 0
+    exact = _integer_factors(k) if rank == 1 else None
     if s[0] == 0.0:  # the zero kernel
         column, row = np.zeros(kh), np.zeros(kw)
+    elif exact is not None:
+        column, row = exact
     else:
         column, row = _readable_factors(k, u[:, 0], float(s[0]), vt[0])
-    rank = int(np.count_nonzero(s > rtol * s[0])) if s[0] > 0.0 else 0
 
     column = column.reshape(kh, 1)
     row = row.reshape(1, kw)

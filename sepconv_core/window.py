@@ -14,17 +14,19 @@ Under 'same' padding part of the patch may lie outside the image: those cells ar
 the Cin*M depthwise values times one column of the (Cin*M, Cout) weight matrix.
 
 ``receptive_field`` gives the input rectangle an output pixel sees, ``depthwise_window``
-and ``pointwise_window`` every number of the two dot products.
+and ``pointwise_window`` every number of the two dot products, and ``sum_matches`` says
+whether a sum of products is an output value up to rounding.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._checks import kernel_pair, whole
-from ._padding import check_padding, check_stride, output_size, pad_amounts
+from ._padding import check_dilation, check_padding, check_stride, output_size, pad_amounts
 from .conv import _as_depthwise_kernel, _as_image, _check_channels, _pointwise_matrix
 
 __all__ = [
@@ -34,6 +36,8 @@ __all__ = [
     "depthwise_window",
     "pointwise_window",
     "receptive_field",
+    "rounding_bound",
+    "sum_matches",
 ]
 
 
@@ -48,12 +52,25 @@ class ReceptiveField:
     bottom, right : int
         Input row and column of the last cell; at least ``height``/``width`` inside the
         bottom/right padding.
+    dilation : int
+        Spacing of the kernel's taps inside the rectangle (1: every cell is a tap).
     """
 
     top: int
     left: int
     bottom: int
     right: int
+    dilation: int = 1
+
+    @property
+    def rows(self) -> tuple[int, ...]:
+        """Input rows of the kernel's taps, ``top, top + d, ..., bottom``."""
+        return tuple(range(self.top, self.bottom + 1, self.dilation))
+
+    @property
+    def cols(self) -> tuple[int, ...]:
+        """Input columns of the kernel's taps, ``left, left + d, ..., right``."""
+        return tuple(range(self.left, self.right + 1, self.dilation))
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,10 +84,11 @@ class DepthwiseWindow:
     field : ReceptiveField
         Where the patch lies in input coordinates.
     patches : ndarray, shape (Cin * M, kh, kw)
-        ``patches[n]`` is the patch of input channel ``n // M`` the kernel sees, with
-        zeros where it covers padding.
+        ``patches[n]`` is what the kernel of channel ``n`` multiplies: input channel
+        ``n // M`` at the taps (``field.rows`` × ``field.cols``; every ``dilation``-th
+        pixel), with zeros where a tap lies in the padding.
     padding_mask : ndarray of bool, shape (kh, kw)
-        True for the patch cells that lie in the padding (the same for every channel).
+        True for the taps that lie in the padding (the same for every channel).
     kernels : ndarray, shape (Cin * M, kh, kw)
         ``kernels[c*M + m]`` is ``depthwise_kernel[:, :, c, m]``.
     products : ndarray, shape (Cin * M, kh, kw)
@@ -127,7 +145,7 @@ def _check_index(value, size: int, name: str) -> int:
 
 
 def receptive_field(
-    row, col, kernel_size, *, stride=1, padding="valid", height, width
+    row, col, kernel_size, *, stride=1, padding="valid", dilation=1, height, width
 ) -> ReceptiveField:
     """The input rectangle that output pixel (row, col) sees.
 
@@ -140,14 +158,17 @@ def receptive_field(
     stride : int, optional
     padding : {'valid', 'same'}, optional
         TensorFlow's rule (see ``sepconv_core._padding``).
+    dilation : int, optional
+        Spacing of the taps (Keras ``dilation_rate``): the field spans (k - 1)*d + 1
+        pixels and the taps are every d-th of them (``.rows``, ``.cols``).
     height, width : int
         The input size H, W.
 
     Returns
     -------
     ReceptiveField
-        ``top = row*stride - pad_top`` and ``bottom = top + kh - 1`` (likewise for columns);
-        under 'same' it may reach outside the image, into the padding.
+        ``top = row*stride - pad_top`` and ``bottom = top + (kh - 1)*d`` (likewise for
+        columns); under 'same' it may reach outside the image, into the padding.
 
     Raises
     ------
@@ -155,16 +176,16 @@ def receptive_field(
         If ``row`` or ``col`` is outside the output, or another argument is invalid.
     """
     kh, kw = kernel_pair(kernel_size)
-    stride, padding = check_stride(stride), check_padding(padding)
-    row = _check_index(row, output_size(height, kh, stride, padding), "row")
-    col = _check_index(col, output_size(width, kw, stride, padding), "col")
-    top = row * stride - pad_amounts(height, kh, stride, padding)[0]
-    left = col * stride - pad_amounts(width, kw, stride, padding)[0]
-    return ReceptiveField(top, left, top + kh - 1, left + kw - 1)
+    stride, padding, d = check_stride(stride), check_padding(padding), check_dilation(dilation)
+    row = _check_index(row, output_size(height, kh, stride, padding, d), "row")
+    col = _check_index(col, output_size(width, kw, stride, padding, d), "col")
+    top = row * stride - pad_amounts(height, kh, stride, padding, d)[0]
+    left = col * stride - pad_amounts(width, kw, stride, padding, d)[0]
+    return ReceptiveField(top, left, top + (kh - 1) * d, left + (kw - 1) * d, d)
 
 
 def depthwise_window(
-    image, depthwise_kernel, row, col, *, stride=1, padding="valid"
+    image, depthwise_kernel, row, col, *, stride=1, padding="valid", dilation=1
 ) -> DepthwiseWindow:
     """The patches, kernels, products and sums behind depthwise output pixel (row, col).
 
@@ -179,6 +200,8 @@ def depthwise_window(
         Output position.
     stride : int, optional
     padding : {'valid', 'same'}, optional
+    dilation : int, optional
+        As in ``receptive_field``; the patches hold the taps only.
 
     Returns
     -------
@@ -195,14 +218,18 @@ def depthwise_window(
     kh, kw, cin, m = d.shape
     _check_channels(cin, x.shape[2], "depthwise_kernel")
     h, w = x.shape[:2]
-    if check_padding(padding) == "valid" and (kh > h or kw > w):
+    dil = check_dilation(dilation)
+    span_h, span_w = (kh - 1) * dil + 1, (kw - 1) * dil + 1
+    if check_padding(padding) == "valid" and (span_h > h or span_w > w):
+        spans = f" (spanning {span_h} × {span_w} with dilation {dil})" if dil > 1 else ""
         raise ValueError(
-            f"depthwise_kernel is {kh} × {kw} but the image is only {h} × {w}: with "
+            f"depthwise_kernel is {kh} × {kw}{spans} but the image is only {h} × {w}: with "
             "padding='valid' there is no position where it fits."
         )
-    field = receptive_field(row, col, (kh, kw), stride=stride, padding=padding, height=h, width=w)
-    ys = np.arange(field.top, field.bottom + 1)
-    xs = np.arange(field.left, field.right + 1)
+    field = receptive_field(
+        row, col, (kh, kw), stride=stride, padding=padding, dilation=dil, height=h, width=w
+    )
+    ys, xs = np.array(field.rows), np.array(field.cols)
     inside = ((ys >= 0) & (ys < h))[:, None] & ((xs >= 0) & (xs < w))[None, :]
     patch = np.zeros((cin, kh, kw), dtype=x.dtype)
     ii, jj = np.nonzero(inside)
@@ -254,3 +281,63 @@ def pointwise_window(depthwise_output, pointwise_kernel, row, col) -> PointwiseW
     values = x[row, col, :].copy()
     products = values[:, None] * p
     return PointwiseWindow(row, col, values, p, products, products.sum(axis=0))
+
+
+def rounding_bound(products, dtype=np.float32) -> float:
+    """How far rounding can move a sum of products computed in ``dtype``.
+
+    A dot product of n terms computed in floating point, in any order, is within
+    ``γ_n · Σ|products|`` of the exact sum, with ``γ_n = n·u / (1 − n·u)`` and ``u`` the
+    unit roundoff of ``dtype`` (Higham, *Accuracy and Stability of Numerical Algorithms*,
+    §3.1); rounding the two factors of each product to ``dtype`` first adds 2 to n. The
+    bound is scaled by Σ|products|, not by the sum: when large products cancel (a Sobel
+    kernel on a smooth patch) the sum is small and its rounding error is not.
+
+    Parameters
+    ----------
+    products : array_like
+        The terms of one sum, any shape.
+    dtype : floating dtype, optional
+        The precision the sum was computed in (the app's outputs are float32).
+
+    Returns
+    -------
+    float
+        Twice the bound (both the output and the sum it is compared with may carry it),
+        plus the smallest normal number of ``dtype`` per term for underflow.
+    """
+    p = np.abs(np.asarray(products, dtype=np.float64)).ravel()
+    info = np.finfo(dtype)
+    n = p.size + 2
+    u = float(info.eps) / 2
+    gamma = n * u / (1 - n * u) if n * u < 1 else math.inf
+    return 2 * gamma * math.fsum(p) + float(info.smallest_normal) * n
+
+
+def sum_matches(products, value, dtype=np.float32) -> bool:
+    """True when ``value``, an output computed in ``dtype``, is Σ ``products`` up to rounding.
+
+    Use it wherever a page says "that sum **is** the output": a fixed tolerance says "they
+    differ" when large products cancel, this never does for a correct output, yet still
+    catches a wrong one (a different pixel, channel or kernel) unless it happens to be
+    within a few units of roundoff of Σ|products|.
+
+    Parameters
+    ----------
+    products : array_like
+        The terms (e.g. ``DepthwiseWindow.products[n]``, ``PointwiseWindow.products[:, o]``).
+    value : float
+        The output value read from the convolution's result.
+    dtype : floating dtype, optional
+        The precision of that result.
+
+    Examples
+    --------
+    >>> p = np.array([1000.25, -1000.0, 0.0625])  # cancels down to 0.3125
+    >>> sum_matches(p, np.float32(1000.25) - np.float32(1000.0) + np.float32(0.0625))
+    True
+    >>> sum_matches(p, 0.32)
+    False
+    """
+    exact = math.fsum(np.asarray(products, dtype=np.float64).ravel())
+    return bool(abs(exact - float(value)) <= rounding_bound(products, dtype))

@@ -7,6 +7,8 @@ padding follows TensorFlow's rule, written out here on its own (it does not use
 * 'valid': no padding, ``out = (n - k) // stride + 1``.
 * 'same': ``out = ceil(n / stride)``, total padding ``max((out - 1) * stride + k - n, 0)``,
   the smaller half before (top/left) and the extra one after (bottom/right).
+
+With a dilation d the k taps sit d pixels apart, and k above is their span (k - 1) * d + 1.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ def _out_and_pad(n: int, k: int, stride: int, padding: str) -> tuple[int, int]:
     return out, total // 2
 
 
-def _padded(image: np.ndarray, kh: int, kw: int, stride: int, padding: str):
+def _padded(image: np.ndarray, kh: int, kw: int, stride: int, padding: str, dilation: int = 1):
     """Zero-padded (H, W, C) float64 copy and the output size (H', W')."""
+    kh, kw = (kh - 1) * dilation + 1, (kw - 1) * dilation + 1  # the span of the taps
     image = np.asarray(image, dtype=np.float64)
     if image.ndim == 2:
         image = image[:, :, None]
@@ -39,11 +42,14 @@ def _padded(image: np.ndarray, kh: int, kw: int, stride: int, padding: str):
     return big, oh, ow
 
 
-def naive_conv2d(image, kernel, stride: int = 1, padding: str = "valid") -> np.ndarray:
-    """``out[y, x, o] = sum_{i, j, c} padded[y*s + i, x*s + j, c] * kernel[i, j, c, o]``."""
+def naive_conv2d(
+    image, kernel, stride: int = 1, padding: str = "valid", dilation: int = 1
+) -> np.ndarray:
+    """``out[y, x, o] = sum_{i, j, c} padded[y*s + i*d, x*s + j*d, c] * kernel[i, j, c, o]``."""
     kernel = np.asarray(kernel, dtype=np.float64)
     kh, kw, cin, cout = kernel.shape
-    big, oh, ow = _padded(image, kh, kw, stride, padding)
+    d = dilation
+    big, oh, ow = _padded(image, kh, kw, stride, padding, d)
     out = np.zeros((oh, ow, cout))
     for y in range(oh):
         for x in range(ow):
@@ -52,18 +58,22 @@ def naive_conv2d(image, kernel, stride: int = 1, padding: str = "valid") -> np.n
                 for i in range(kh):
                     for j in range(kw):
                         for c in range(cin):
-                            total += big[y * stride + i, x * stride + j, c] * kernel[i, j, c, o]
+                            pixel = big[y * stride + i * d, x * stride + j * d, c]
+                            total += pixel * kernel[i, j, c, o]
                 out[y, x, o] = total
     return out
 
 
-def naive_depthwise(image, kernel, stride: int = 1, padding: str = "valid") -> np.ndarray:
-    """``out[y, x, c*M + m] = sum_{i, j} padded[y*s + i, x*s + j, c] * kernel[i, j, c, m]``."""
+def naive_depthwise(
+    image, kernel, stride: int = 1, padding: str = "valid", dilation: int = 1
+) -> np.ndarray:
+    """``out[y, x, c*M + m] = sum_{i, j} padded[y*s + i*d, x*s + j*d, c] * kernel[i, j, c, m]``."""
     kernel = np.asarray(kernel, dtype=np.float64)
     if kernel.ndim == 3:
         kernel = kernel[:, :, :, None]
     kh, kw, cin, mult = kernel.shape
-    big, oh, ow = _padded(image, kh, kw, stride, padding)
+    d = dilation
+    big, oh, ow = _padded(image, kh, kw, stride, padding, d)
     out = np.zeros((oh, ow, cin * mult))
     for y in range(oh):
         for x in range(ow):
@@ -72,7 +82,8 @@ def naive_depthwise(image, kernel, stride: int = 1, padding: str = "valid") -> n
                     total = 0.0
                     for i in range(kh):
                         for j in range(kw):
-                            total += big[y * stride + i, x * stride + j, c] * kernel[i, j, c, m]
+                            pixel = big[y * stride + i * d, x * stride + j * d, c]
+                            total += pixel * kernel[i, j, c, m]
                     out[y, x, c * mult + m] = total
     return out
 

@@ -167,23 +167,85 @@ def test_depthwise_steps_show_classic_shapes_and_match_normal_conv():
     assert np.isfinite(value) and value < 1e-4
 
 
-def test_learned_page_trains_and_the_loss_falls():
-    """Training the grayscale task on a small image: both losses fall by a large factor."""
+def test_learned_page_trains_and_the_loss_falls(monkeypatch):
+    """Training the grayscale task on a small image: both losses fall by a large factor.
+
+    The training runs in a worker process: here, in the server's process, the fitting
+    functions are broken on purpose, and the page must still get its result.
+    """
+    import sepconv_core.learn
+
+    def broken(*args, **kwargs):
+        raise AssertionError("trained in the server's process")
+
+    monkeypatch.setattr(sepconv_core.learn, "fit_separable", broken)
+    monkeypatch.setattr(sepconv_core.learn, "fit_conv2d", broken)
     at = _app("app_pages/learned.py")
     at.selectbox(key="ln_task").set_value("grayscale")
     at.select_slider(key="ln_steps").set_value(200)
     at.select_slider(key="ln_side").set_value(32).run()
     at.button(key="ln_train").click().run()
     assert not at.exception, [e.value for e in at.exception]
+    from ui.training import cached_run, current
+
+    key = (at.session_state["chosen_image"].key, 32, "grayscale", 3, 200)
+    assert current(key).wait(timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
     labels = {m.label: m.value for m in at.metric}
     assert float(labels["Separable: final loss"]) > 0
-    from ui.training import cached_run
-
-    run = cached_run((at.session_state["chosen_image"].key, 32, "grayscale", 3, 200))
+    run = cached_run(key)
     assert run is not None
     for model in ("separable", "normal"):
         losses = run[model].losses
         assert losses[-1] < losses[0] / 10, model
+    # The progress the page showed came from the same run, step by step.
+    steps = [step for model, step, _ in current(key).messages() if model == "separable"]
+    assert steps == list(range(len(run["separable"].losses)))
+
+
+def test_learned_page_shares_a_run():
+    """A second session with the same settings sees the first one's run, without pressing Train."""
+    at = _app("app_pages/learned.py")
+    at.selectbox(key="ln_task").set_value("blur")
+    at.select_slider(key="ln_steps").set_value(50)
+    at.select_slider(key="ln_side").set_value(32).run()
+    at.button(key="ln_train").click().run()
+    from ui.training import current
+
+    key = (at.session_state["chosen_image"].key, 32, "blur", 3, 50)
+    first = current(key)
+    other = _app("app_pages/learned.py")
+    other.selectbox(key="ln_task").set_value("blur")
+    other.select_slider(key="ln_steps").set_value(50)
+    other.select_slider(key="ln_side").set_value(32).run()
+    assert current(key) is first
+    assert first.wait(timeout=120)
+    other.run()
+    assert not other.exception
+    assert {m.label for m in other.metric} >= {"Separable: final loss"}  # no Train pressed here
+
+
+def _impatient_job(*args, report, **kwargs):
+    """A training job that fails in its worker (module level: the pool must import it)."""
+    report(("separable", 0, 1.0))
+    raise ValueError("the worker ran out of patience")
+
+
+def test_learned_page_says_when_training_failed():
+    """A run that failed in its worker gives a sentence and Train again, not a traceback."""
+    from ui import pool
+
+    at = _app("app_pages/learned.py")
+    at.selectbox(key="ln_task").set_value("sharpen")
+    at.select_slider(key="ln_steps").set_value(50)
+    at.select_slider(key="ln_side").set_value(32).run()
+    key = ("learned", at.session_state["chosen_image"].key, 32, "sharpen", 3, 50)
+    assert pool.run(key, _impatient_job).wait(timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("ran out of patience" in e.value for e in at.error)
+    assert at.button(key="ln_train")  # and the student can try again
 
 
 def test_spatial_page_offers_shipped_learned_kernels():
@@ -296,8 +358,9 @@ def test_depthwise_step_4_sums_are_the_outputs_at_the_chosen_pixel():
     for (n, value), total in zip(shown, sums, strict=True):
         assert float(value) == total
         assert total == pytest.approx(expected_dw[int(n)], rel=1e-3, abs=1e-3)
-    rows = re.findall(rf"^\| (\d+) \| {number} \| {number} \|$", text, flags=re.M)
+    rows = re.findall(rf"^\| (\d+) \| {number} \| {number} \| ✓", text, flags=re.M)
     assert [int(o) for o, _, _ in rows] == list(range(8))
+    assert "✗" not in text
     for o, total, value in rows:
         assert float(total) == float(value)
         assert float(total) == pytest.approx(expected_pw[int(o)], rel=1e-3, abs=1e-3)

@@ -28,30 +28,32 @@ from sepconv_core.cost import (
 # --------------------------------------------------------------------------- naive counters
 
 
-def tf_pads(n, k, stride, padding):
-    """(before, after) padding along one axis: TensorFlow's documented rule, written out."""
+def tf_pads(n, k, stride, padding, dilation=1):
+    """(before, after) padding along one axis: TensorFlow's documented rule, written out
+    for a kernel of k taps spaced ``dilation`` apart."""
     if padding == "valid":
         return 0, 0
     out = -(-n // stride)
-    total = max((out - 1) * stride + k - n, 0)
+    total = max((out - 1) * stride + (k - 1) * dilation + 1 - n, 0)
     return total // 2, total - total // 2
 
 
-def zero_pad(x, kh, kw, stride, padding):
+def zero_pad(x, kh, kw, stride, padding, dilation=1):
     """Zero-pad an (H, W, C) array along H and W."""
     (t, b), (left, r) = (
-        tf_pads(x.shape[0], kh, stride, padding),
-        tf_pads(x.shape[1], kw, stride, padding),
+        tf_pads(x.shape[0], kh, stride, padding, dilation),
+        tf_pads(x.shape[1], kw, stride, padding, dilation),
     )
     return np.pad(x, ((t, b), (left, r), (0, 0)))
 
 
-def naive_conv(x, k, stride, padding):
+def naive_conv(x, k, stride, padding, dilation=1):
     """Slide ``k`` (kh, kw, Cin, Cout) over ``x`` (H, W, Cin); return (output, multiplications)."""
     kh, kw, cin, cout = k.shape
-    xp = zero_pad(x, kh, kw, stride, padding)
-    rows = range(0, xp.shape[0] - kh + 1, stride)
-    cols = range(0, xp.shape[1] - kw + 1, stride)
+    d = dilation
+    xp = zero_pad(x, kh, kw, stride, padding, d)
+    rows = range(0, xp.shape[0] - (kh - 1) * d, stride)
+    cols = range(0, xp.shape[1] - (kw - 1) * d, stride)
     out = np.zeros((len(rows), len(cols), cout))
     count = 0
     for oi, i in enumerate(rows):
@@ -61,18 +63,19 @@ def naive_conv(x, k, stride, padding):
                 for a in range(kh):
                     for b in range(kw):
                         for c in range(cin):
-                            acc += xp[i + a, j + b, c] * k[a, b, c, o]
+                            acc += xp[i + a * d, j + b * d, c] * k[a, b, c, o]
                             count += 1
                 out[oi, oj, o] = acc
     return out, count
 
 
-def naive_depthwise(x, k, stride, padding):
+def naive_depthwise(x, k, stride, padding, dilation=1):
     """Per-channel sliding of ``k`` (kh, kw, Cin, M); output channel c*M + m."""
     kh, kw, cin, m = k.shape
-    xp = zero_pad(x, kh, kw, stride, padding)
-    rows = range(0, xp.shape[0] - kh + 1, stride)
-    cols = range(0, xp.shape[1] - kw + 1, stride)
+    d = dilation
+    xp = zero_pad(x, kh, kw, stride, padding, d)
+    rows = range(0, xp.shape[0] - (kh - 1) * d, stride)
+    cols = range(0, xp.shape[1] - (kw - 1) * d, stride)
     out = np.zeros((len(rows), len(cols), cin * m))
     count = 0
     for oi, i in enumerate(rows):
@@ -82,38 +85,42 @@ def naive_depthwise(x, k, stride, padding):
                     acc = 0.0
                     for a in range(kh):
                         for b in range(kw):
-                            acc += xp[i + a, j + b, c] * k[a, b, c, q]
+                            acc += xp[i + a * d, j + b * d, c] * k[a, b, c, q]
                             count += 1
                     out[oi, oj, c * m + q] = acc
     return out, count
 
 
-def naive_two_pass(x, col, row, stride, padding):
+def naive_two_pass(x, col, row, stride, padding, dilation=1):
     """Column pass then row pass on one (H, W) channel; return (output, multiplications).
 
-    The column pass runs down every column of the padded image (vertical
-    stride only); the row pass then slides along each resulting row.
+    The column pass runs down every column of the image (vertical stride only); a
+    column of 'same' padding is all zeros, so its result is 0 without multiplying. The
+    row pass then slides along each resulting row.
     """
-    kh, kw = len(col), len(row)
-    xp = zero_pad(x[:, :, None], kh, kw, stride, padding)[:, :, 0]
+    kh, kw, d = len(col), len(row), dilation
+    xp = zero_pad(x[:, :, None], kh, kw, stride, padding, d)[:, :, 0]
+    left = tf_pads(x.shape[1], kw, stride, padding, d)[0]
+    image_columns = range(left, left + x.shape[1])
     count = 0
     tmp = []
-    for i in range(0, xp.shape[0] - kh + 1, stride):
+    for i in range(0, xp.shape[0] - (kh - 1) * d, stride):
         line = []
         for j in range(xp.shape[1]):
             acc = 0.0
-            for a in range(kh):
-                acc += xp[i + a, j] * col[a]
-                count += 1
+            if j in image_columns:
+                for a in range(kh):
+                    acc += xp[i + a * d, j] * col[a]
+                    count += 1
             line.append(acc)
         tmp.append(line)
     out = []
     for line in tmp:
         res = []
-        for j in range(0, len(line) - kw + 1, stride):
+        for j in range(0, len(line) - (kw - 1) * d, stride):
             acc = 0.0
             for b in range(kw):
-                acc += line[j + b] * row[b]
+                acc += line[j + b * d] * row[b]
                 count += 1
             res.append(acc)
         out.append(res)
@@ -195,38 +202,55 @@ kernels = st.integers(1, 4)
 channels = st.integers(1, 3)
 strides = st.integers(1, 3)
 paddings = st.sampled_from(["valid", "same"])
+dilations = st.integers(1, 3)
+
+
+def _fits(n, k, d):
+    return (k - 1) * d + 1 <= n
 
 
 @settings(max_examples=60, deadline=None)
-@given(small, small, channels, channels, kernels, kernels, strides, paddings, st.integers(0, 99))
-def test_conv2d_cost_matches_naive_counter(h, w, cin, cout, kh, kw, stride, padding, seed):
-    """conv2d_cost's output shape and multiplication count equal a naive loop's."""
-    if padding == "valid" and (kh > h or kw > w):
+@given(small, small, channels, channels, kernels, kernels, strides, paddings, dilations)
+def test_conv2d_cost_matches_naive_counter(h, w, cin, cout, kh, kw, stride, padding, d):
+    """conv2d_cost's output shape and multiplication count equal a naive loop's, dilated too."""
+    args = dict(stride=stride, padding=padding, dilation=d)
+    if padding == "valid" and not (_fits(h, kh, d) and _fits(w, kw, d)):
         with pytest.raises(ValueError, match="kernel"):
-            conv2d_cost(h, w, cin, cout, (kh, kw), stride=stride, padding=padding)
+            conv2d_cost(h, w, cin, cout, (kh, kw), **args)
         return
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(h * w + kh)
     x, k = rng.normal(size=(h, w, cin)), rng.normal(size=(kh, kw, cin, cout))
-    out, count = naive_conv(x, k, stride, padding)
-    c = conv2d_cost(h, w, cin, cout, (kh, kw), stride=stride, padding=padding)
+    out, count = naive_conv(x, k, stride, padding, d)
+    c = conv2d_cost(h, w, cin, cout, (kh, kw), **args)
     assert c.output_shape == out.shape
     assert c.multiplications == count
     assert c.parameters == k.size
 
 
 @settings(max_examples=40, deadline=None)
-@given(small, small, channels, channels, kernels, kernels, strides, paddings, st.integers(1, 2))
-def test_separable_cost_matches_naive_counter(h, w, cin, cout, kh, kw, stride, padding, m):
+@given(
+    small,
+    small,
+    channels,
+    channels,
+    kernels,
+    kernels,
+    strides,
+    paddings,
+    st.integers(1, 2),
+    dilations,
+)
+def test_separable_cost_matches_naive_counter(h, w, cin, cout, kh, kw, stride, padding, m, d):
     """Depthwise + pointwise counts equal a naive depthwise loop followed by a naive 1x1 loop."""
-    if padding == "valid" and (kh > h or kw > w):
+    if padding == "valid" and not (_fits(h, kh, d) and _fits(w, kw, d)):
         return
     rng = np.random.default_rng(0)
     x = rng.normal(size=(h, w, cin))
     dk, pk = rng.normal(size=(kh, kw, cin, m)), rng.normal(size=(1, 1, cin * m, cout))
-    mid, count_dw = naive_depthwise(x, dk, stride, padding)
+    mid, count_dw = naive_depthwise(x, dk, stride, padding, d)
     out, count_pw = naive_conv(mid, pk, 1, "valid")
     s = depthwise_separable_cost(
-        h, w, cin, cout, (kh, kw), stride=stride, padding=padding, depth_multiplier=m
+        h, w, cin, cout, (kh, kw), stride=stride, padding=padding, depth_multiplier=m, dilation=d
     )
     assert s.depthwise.output_shape == mid.shape
     assert s.depthwise.kernel_shape == (kh, kw, cin, m)
@@ -290,26 +314,29 @@ def test_spatial_per_pixel_3x3():
     paddings,
     st.integers(1, 2),
     st.integers(0, 99),
+    dilations,
 )
-def test_spatial_cost_matches_naive_two_pass(h, w, kh, kw, stride, padding, channels, seed):
+def test_spatial_cost_matches_naive_two_pass(h, w, kh, kw, stride, padding, channels, seed, d):
     """The exact two-pass count (and the full count) equal naive loops, on every channel."""
-    if padding == "valid" and (kh > h or kw > w):
+    if padding == "valid" and not (_fits(h, kh, d) and _fits(w, kw, d)):
         with pytest.raises(ValueError, match="kernel"):
-            spatial_separable_cost(h, w, (kh, kw), stride=stride, padding=padding)
+            spatial_separable_cost(h, w, (kh, kw), stride=stride, padding=padding, dilation=d)
         return
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(h, w, channels))
     col, row = rng.normal(size=kh), rng.normal(size=kw)
     full_count = sep_count = 0
     for c in range(channels):
-        two_pass, n_sep = naive_two_pass(x[:, :, c], col, row, stride, padding)
+        two_pass, n_sep = naive_two_pass(x[:, :, c], col, row, stride, padding, d)
         full, n_full = naive_conv(
-            x[:, :, c : c + 1], np.outer(col, row)[:, :, None, None], stride, padding
+            x[:, :, c : c + 1], np.outer(col, row)[:, :, None, None], stride, padding, d
         )
         # the two-pass scheme computes the same thing as the full rank-1 kernel
         np.testing.assert_allclose(two_pass, full[:, :, 0], rtol=1e-12, atol=1e-12)
         full_count, sep_count = full_count + n_full, sep_count + n_sep
-    s = spatial_separable_cost(h, w, (kh, kw), stride=stride, padding=padding, channels=channels)
+    s = spatial_separable_cost(
+        h, w, (kh, kw), stride=stride, padding=padding, channels=channels, dilation=d
+    )
     assert s.output_shape == (*full.shape[:2], channels)
     assert s.full_multiplications == full_count
     assert s.separable_multiplications == sep_count
@@ -542,3 +569,57 @@ def test_width_multiplier_above_one_is_allowed():
     wide = mobilenet_v1_cost(2.0)
     assert wide.layers[0].kernel_shape == (3, 3, 3, 64)
     assert wide.layers[-1].kernel_shape == (2048, 1000)
+
+
+class _CountingNumpy:
+    """numpy, except that ``multiply`` adds the size of each result to ``count``: patched in
+    as ``sepconv_core.conv.np``, it counts the multiplications the convolutions really do."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    def multiply(self, *args, **kwargs):
+        result = np.multiply(*args, **kwargs)
+        self.count += result.size
+        return result
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 12), kernels, kernels, strides, paddings, dilations)
+def test_spatial_cost_counts_what_the_convolutions_do(h, w, kh, kw, stride, padding, d):
+    """The exact counts equal the multiplications correlate2d and correlate2d_separable
+    perform, counted as they run (issue 9, point 5: 432 counted vs 384 done, 8x8 'same')."""
+    from unittest import mock
+
+    from sepconv_core import conv
+
+    if padding == "valid" and not (_fits(h, kh, d) and _fits(w, kw, d)):
+        return
+    args = dict(stride=stride, padding=padding, dilation=d)
+    plane = np.random.default_rng(0).normal(size=(h, w))
+    one, two = _CountingNumpy(), _CountingNumpy()
+    with mock.patch.object(conv, "np", one):
+        conv.correlate2d(plane, np.ones((kh, kw)), **args)
+    with mock.patch.object(conv, "np", two):
+        conv.correlate2d_separable(plane, np.ones(kh), np.ones(kw), **args)
+    s = spatial_separable_cost(h, w, (kh, kw), **args)
+    assert s.full_multiplications == one.count
+    assert s.separable_multiplications == two.count
+
+
+def test_spatial_cost_8x8_same_is_384():
+    """The issue's example: an 8x8 plane, 3x3 kernel, 'same': 3*8*8 + 3*8*8 = 384 done."""
+    assert spatial_separable_cost(8, 8, 3, padding="same").separable_multiplications == 384
+
+
+def test_stride_makes_two_passes_dearer_per_output():
+    """3x3 at stride 3, 'same', 128x128: per output 9 for one pass, about 3*3 + 3 = 12 for two
+    (the column pass runs at all 128 columns for 43 output columns)."""
+    s = spatial_separable_cost(128, 128, 3, stride=3, padding="same")
+    assert s.full_multiplications == 9 * 43 * 43
+    assert s.separable_multiplications == 3 * 43 * 128 + 3 * 43 * 43
+    assert s.per_output_separable == pytest.approx((3 * 128 + 3 * 43) / 43)
+    assert s.separable_multiplications > s.full_multiplications

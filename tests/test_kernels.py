@@ -10,6 +10,7 @@ import scipy.ndimage as ndi
 
 from sepconv_core.kernels import (
     CHANNEL_FAMILIES,
+    FIXED_SIZES,
     PRESETS,
     KernelPreset,
     binomial,
@@ -280,7 +281,12 @@ def test_random_separable_kernel_is_rank_one():
 @pytest.mark.parametrize("family", list(CHANNEL_FAMILIES))
 @pytest.mark.parametrize("size, channels, multiplier", [(3, 3, 1), (5, 2, 3), (1, 4, 2)])
 def test_channel_kernels_shape(family, size, channels, multiplier):
-    """Every family gives a finite float64 (size, size, channels, multiplier) stack."""
+    """Every family gives a finite float64 (size, size, channels, multiplier) stack; a family
+    written out at one size refuses any other with a sentence."""
+    if family in FIXED_SIZES and size != FIXED_SIZES[family]:
+        with pytest.raises(ValueError, match="only"):
+            channel_kernels(family, size, channels, multiplier)
+        size = FIXED_SIZES[family]
     k = channel_kernels(family, size, channels, multiplier)
     assert k.shape == (size, size, channels, multiplier)
     assert k.dtype == np.float64
@@ -365,3 +371,25 @@ def test_random_weights_normalise_each_output():
         assert abs(p[0, o]) + abs(p[1, o]) + abs(p[2, o]) == pytest.approx(1.0)
     assert not np.array_equal(pointwise_weights(3, 7, seed=5), p)
     np.testing.assert_array_equal(pointwise_weights(3, 7, seed=4), p)
+
+
+def test_sobel_family_names_say_what_each_kernel_is():
+    """Issue 9, point 7: the 2×2 member is not a Laplacian. A Laplacian (the sum of the two
+    second derivatives) has rank 2 and gives 0 on a plane x + y yet not on x²; the 2×2
+    third kernel is rank 1, and each name is checked against such facts."""
+    from sepconv_core.kernels import sobel_cycle_names
+
+    for size in (2, 3, 5, 7):
+        names = sobel_cycle_names(size)
+        third = channel_kernels("sobel", size, 3)[:, :, 2, 0]
+        rank = np.linalg.matrix_rank(third)
+        assert (names[2] == "Laplacian") == (rank == 2), size
+        ys, xs = np.mgrid[0:size, 0:size].astype(float)
+        assert np.sum(third * (xs + ys)) == pytest.approx(0, abs=1e-9)
+        if names[2] == "Laplacian":  # responds to a curvature in x and in y alike
+            assert np.sum(third * xs**2) == pytest.approx(np.sum(third * ys**2))
+            assert np.sum(third * xs**2) != 0
+        else:  # the mixed derivative responds to x·y only
+            assert np.sum(third * xs**2) == 0 and np.sum(third * xs * ys) != 0
+    assert "Laplacian" not in sobel_cycle_names(2) and "Laplacian" not in sobel_cycle_names(1)
+    assert sobel_cycle_names(3) == ("Sobel x", "Sobel y", "Laplacian", "binomial blur")

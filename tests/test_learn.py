@@ -557,3 +557,21 @@ def test_learned_depthwise_for_other_channel_counts():
     assert one.shape == (3, 3, 1, 1)
     np.testing.assert_array_equal(one[:, :, 0, 0], entry.spatial)
     assert entry.depthwise_for(4).shape == (3, 3, 4, 1)
+
+
+def test_fit_both_reports_every_step_of_both_models():
+    """The page's worker job: the two fits it runs, and one message per step of each."""
+    from sepconv_core.learn import fit_both
+
+    x = smooth_image(12, 12)
+    target = x @ LUMA
+    messages = []
+    both = fit_both(x, target, steps=15, report=messages.append)
+    alone = fit_separable(x, target, steps=15)
+    np.testing.assert_array_equal(both["separable"].losses, alone.losses)
+    assert both["normal"].losses[-1] < both["normal"].losses[0]
+    for model in ("separable", "normal"):
+        mine = [(step, loss) for m, step, loss in messages if m == model]
+        assert [s for s, _ in mine] == list(range(15))
+        np.testing.assert_allclose([loss for _, loss in mine], both[model].losses)
+    assert [m for m, _, _ in messages] == ["separable"] * 15 + ["normal"] * 15

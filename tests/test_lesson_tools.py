@@ -184,3 +184,20 @@ def test_generated_keras_code_gives_our_output(monkeypatch, padding, stride):
     y = namespace["layer"](x)
     ours = separable_conv2d(x[0], d, p, stride=stride, padding=padding)
     np.testing.assert_allclose(y[0], ours, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize(("k", "dilation", "pad"), [(3, 2, None), (2, 3, "F.pad(x, (1, 2, 1, 2))")])
+def test_generated_code_carries_the_dilation(k, dilation, pad):
+    """Dilation reaches both snippets; an even dilated span (2 taps, d = 3: 4 pixels) under
+    'same' pads explicitly, 1 before and 2 after (TensorFlow's rule: total 3 on 12 rows)."""
+    args = dict(stride=1, padding="same", dilation=dilation)
+    torch_code = pytorch_separable(3, 8, k, **args)
+    keras_code = keras_separable(3, 8, k, **args)
+    compile(torch_code, "<torch>", "exec")
+    compile(keras_code, "<keras>", "exec")
+    assert f"dilation={dilation}" in torch_code
+    assert f"dilation_rate={dilation}" in keras_code
+    assert ('padding="same"' in torch_code) == (pad is None)
+    if pad:
+        assert pad in torch_code
+    assert "dilation" not in pytorch_separable(3, 8, k) + keras_separable(3, 8, k)

@@ -80,10 +80,95 @@ def test_non_integer_column_is_balanced():
 
 
 def test_integer_ratios_over_100_are_not_used():
-    """Column [1, 200] would need an integer above 100, so it is balanced instead."""
-    f = factor_spatial(np.outer([1.0, 200.0], [1.0, 1.0]))
+    """Column [1, 200] (with a non-integer row) would need an integer above 100: balanced."""
+    kernel = np.outer([1.0, 200.0], [0.3, 0.7])
+    f = factor_spatial(kernel)
     assert np.linalg.norm(f.column) == pytest.approx(np.linalg.norm(f.row))
-    np.testing.assert_allclose(f.column @ f.row, [[1.0, 1.0], [200.0, 200.0]], rtol=1e-12)
+    np.testing.assert_allclose(f.column @ f.row, kernel, rtol=1e-12)
+
+
+def test_integer_kernel_with_large_ratio_still_factors_in_integers():
+    """An integer outer product is always given as integers, however large the ratio."""
+    f = factor_spatial(np.outer([1.0, 200.0], [1.0, 1.0]))
+    np.testing.assert_array_equal(f.column.ravel(), [1.0, 200.0])
+    np.testing.assert_array_equal(f.row.ravel(), [1.0, 1.0])
+
+
+TAUGHT = {  # kernel: (column, row) as the textbooks write them
+    "scharr x": ([[-3, 0, 3], [-10, 0, 10], [-3, 0, 3]], [3, 10, 3], [-1, 0, 1]),
+    "scharr y": ([[-3, -10, -3], [0, 0, 0], [3, 10, 3]], [-1, 0, 1], [3, 10, 3]),
+    "prewitt x": ([[-1, 0, 1]] * 3, [1, 1, 1], [-1, 0, 1]),
+    "sobel 5": (
+        np.outer([1, 4, 6, 4, 1], [-1, -2, 0, 2, 1]),
+        [1, 4, 6, 4, 1],
+        [-1, -2, 0, 2, 1],
+    ),
+    "sobel 7": (
+        np.outer([1, 6, 15, 20, 15, 6, 1], [-1, -4, -5, 0, 5, 4, 1]),
+        [1, 6, 15, 20, 15, 6, 1],
+        [-1, -4, -5, 0, 5, 4, 1],
+    ),
+    "common factor": ([[2, 4], [4, 8]], [1, 2], [2, 4]),
+}
+
+
+@pytest.mark.parametrize("name", TAUGHT)
+def test_integer_kernels_factor_as_taught(name):
+    """Scharr is [3, 10, 3]^T . [-1, 0, 1], not 1.08/3.61/1.08 . ±2.77 (issue 9, point 6)."""
+    kernel, column, row = TAUGHT[name]
+    f = factor_spatial(np.array(kernel, dtype=float))
+    np.testing.assert_array_equal(f.column.ravel(), column)
+    np.testing.assert_array_equal(f.row.ravel(), row)
+
+
+def test_every_rank_one_integer_preset_factors_in_integers():
+    """Each preset (every size) whose weights are whole numbers and whose rank is 1 (by
+    np.linalg.matrix_rank) is split into an integer column and row, exactly."""
+    from sepconv_core.kernels import PRESETS
+
+    checked = []
+    for key, preset in PRESETS.items():
+        for size in preset.sizes:
+            kernel = preset.build(size)
+            if np.any(kernel != np.round(kernel)) or np.linalg.matrix_rank(kernel) != 1:
+                continue
+            f = factor_spatial(kernel)
+            for factor in (f.column, f.row):
+                np.testing.assert_array_equal(factor, np.round(factor))
+            np.testing.assert_array_equal(f.column @ f.row, kernel)
+            checked.append((key, size))
+    assert {"sobel_x", "sobel_y", "scharr_x", "scharr_y", "prewitt_x", "prewitt_y"} <= {
+        key for key, _ in checked
+    }
+    assert ("sobel_x", 7) in checked
+
+
+small_ints = st.integers(-12, 12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 6).flatmap(lambda n: st.lists(small_ints, min_size=n, max_size=n)),
+    st.integers(1, 6).flatmap(lambda n: st.lists(small_ints, min_size=n, max_size=n)),
+)
+def test_random_integer_outer_products_factor_in_integers(c, r):
+    """Any non-zero outer product of two integer vectors comes back as integers, exactly."""
+    assume(any(c) and any(r))
+    kernel = np.outer(c, r).astype(float)
+    f = factor_spatial(kernel)
+    assert f.rank == 1
+    for factor in (f.column, f.row):
+        np.testing.assert_array_equal(factor, np.round(factor))
+    np.testing.assert_array_equal(f.column @ f.row, kernel)
+    assert np.gcd.reduce(np.abs(f.column.ravel()).astype(int)) == 1  # no factor left over
+
+
+def test_scaled_integer_column_uses_a_common_denominator():
+    """Scharr / 32: the column reads [3, 10, 3] (whole after a common denominator), the row
+    carries 1/32."""
+    f = factor_spatial(np.outer([3.0, 10.0, 3.0], [-1.0, 0.0, 1.0]) / 32)
+    np.testing.assert_allclose(f.column.ravel(), [3.0, 10.0, 3.0], atol=1e-12)
+    np.testing.assert_allclose(f.row.ravel(), [-1 / 32, 0.0, 1 / 32], atol=1e-12)
 
 
 RANK_ONE = {

@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 from naive import _out_and_pad, naive_depthwise, naive_pointwise
 from scipy import ndimage, signal
 
-from sepconv_core.window import depthwise_window, pointwise_window, receptive_field
+from sepconv_core.window import (
+    depthwise_window,
+    pointwise_window,
+    receptive_field,
+    rounding_bound,
+    sum_matches,
+)
 
 EXAMPLES = settings(max_examples=40, deadline=None)
 
@@ -213,3 +219,158 @@ def test_mismatched_arrays_are_sentences():
         pointwise_window(np.ones((2, 2, 3)), np.ones((2, 4)), 0, 0)
     with pytest.raises(ValueError, match="kernel_size"):
         receptive_field(0, 0, (3, 3, 3), height=4, width=4)
+
+
+# ----------------------------------------------------------------- sum_matches (issue 9, point 1)
+
+
+def _camera(size: int) -> np.ndarray:
+    """The app's "Camera man" sample at working size ``size``, as the sidebar makes it."""
+    from pathlib import Path
+
+    from sepconv_core.image import load_image, resize_to, to_uint8
+
+    data = (Path(__file__).resolve().parent.parent / "assets" / "camera.png").read_bytes()
+    return resize_to(to_uint8(load_image(data, max_side=1024)).astype(np.float32) / 255.0, size)
+
+
+def test_repro_sobel_7_on_camera_man_agrees_with_its_sum():
+    """Camera man at 128, Sobel k = 7, valid, pixel (0, 0): the float64 sum and the float32
+    output differ by more than the old fixed tolerance (large products cancel), yet the sum
+    is the output, and sum_matches says so."""
+    from sepconv_core.conv import depthwise_conv2d
+    from sepconv_core.kernels import channel_kernels
+
+    image = _camera(128)
+    dk = channel_kernels("sobel", 7, image.shape[2], 1)
+    out = depthwise_conv2d(image, dk.astype(np.float32))
+    win = depthwise_window(image.astype(np.float64), dk, 0, 0)
+    value = float(out[0, 0, 0])
+    assert not np.isclose(win.sums[0], value, rtol=1e-4, atol=1e-6)  # the old check's mistake
+    assert sum_matches(win.products[0], value)
+    # ... and a neighbour's value is not taken for this pixel's
+    assert not sum_matches(win.products[0], float(out[0, 1, 0]))
+
+
+def test_every_float32_output_matches_its_float64_sum():
+    """Cancelling kernels (Sobel 7, Laplacian-like) on a float32 image: at every position and
+    channel, the float32 depthwise output and its pointwise output match their sums."""
+    from sepconv_core.conv import depthwise_conv2d, pointwise_conv2d
+    from sepconv_core.kernels import channel_kernels, pointwise_weights
+
+    rng = np.random.default_rng(3)
+    image = (0.8 + 0.01 * rng.random((20, 20, 3))).astype(np.float32)  # smooth: cancels
+    dk = channel_kernels("sobel", 7, 3, 2)
+    pk = pointwise_weights(6, 5, seed=1)
+    d32 = depthwise_conv2d(image, dk.astype(np.float32), padding="same")
+    p32 = pointwise_conv2d(d32, pk.astype(np.float32))
+    for row in range(d32.shape[0]):
+        for col in range(d32.shape[1]):
+            win = depthwise_window(image.astype(np.float64), dk, row, col, padding="same")
+            for n in range(6):
+                assert sum_matches(win.products[n], d32[row, col, n])
+            pw = pointwise_window(d32, pk, row, col)
+            for o in range(5):
+                assert sum_matches(pw.products[:, o], p32[row, col, o])
+
+
+@EXAMPLES
+@given(st.integers(1, 200), st.integers(0, 2**16))
+def test_sum_matches_any_summation_order_in_float32(n, seed):
+    """Products rounded to float32 and summed in float32 forwards, backwards or pairwise all
+    match the exact sum; a value off by 3 bounds does not."""
+    rng = np.random.default_rng(seed)
+    x, y = rng.standard_normal(n) * 100, rng.standard_normal(n)
+    products = x * y
+    x32, y32 = x.astype(np.float32), y.astype(np.float32)
+    forward = np.float32(0)
+    for a, b in zip(x32, y32, strict=True):
+        forward = np.float32(forward + a * b)
+    backward = np.float32(0)
+    for a, b in zip(x32[::-1], y32[::-1], strict=True):
+        backward = np.float32(backward + a * b)
+    for value in (forward, backward, np.dot(x32, y32), np.sum(x32 * y32)):
+        assert sum_matches(products, value)
+    bound = rounding_bound(products)
+    exact = float(np.sum(products))
+    assert not sum_matches(products, exact + 3 * bound)
+    assert not sum_matches(products, exact - 3 * bound)
+
+
+def test_rounding_bound_scales_with_the_absolute_products():
+    """Cancelling products get the bound of their sizes, not of their (small) sum; a float64
+    computation gets a far tighter bound than a float32 one."""
+    big = rounding_bound([1e3, -1e3, 1.0])
+    assert big > rounding_bound([1.0]) * 100
+    assert rounding_bound([1.0, 2.0], np.float64) < rounding_bound([1.0, 2.0]) * 1e-8
+
+
+# ----------------------------------------------------------------- dilation (issue 9, point 14)
+
+
+@st.composite
+def dilated_case(draw):
+    """Like ``case``, with a dilation 1-3 and the dilated kernel fitting under 'valid'."""
+    padding = draw(st.sampled_from(["valid", "same"]))
+    d = draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    span_h, span_w = (kh - 1) * d + 1, (kw - 1) * d + 1
+    low_h, low_w = (span_h, span_w) if padding == "valid" else (1, 1)
+    h, w = draw(st.integers(low_h, 9)), draw(st.integers(low_w, 9))
+    c, stride = draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    oh = _out_and_pad(h, span_h, stride, padding)[0]
+    ow = _out_and_pad(w, span_w, stride, padding)[0]
+    row, col = draw(st.integers(0, oh - 1)), draw(st.integers(0, ow - 1))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    return (
+        rng.standard_normal((h, w, c)),
+        rng.standard_normal((kh, kw, c, 1)),
+        stride,
+        padding,
+        d,
+        row,
+        col,
+    )
+
+
+@EXAMPLES
+@given(dilated_case())
+def test_dilated_window_sums_are_the_naive_dilated_output(args):
+    image, kernel, stride, padding, d, row, col = args
+    win = depthwise_window(image, kernel, row, col, stride=stride, padding=padding, dilation=d)
+    _close(win.sums, naive_depthwise(image, kernel, stride, padding, dilation=d)[row, col])
+
+
+@EXAMPLES
+@given(dilated_case())
+def test_dilated_taps_are_where_an_impulse_reaches_the_output(args):
+    """An input cell is one of the field's taps (``rows`` × ``cols``) exactly when an impulse
+    there changes the dilated output under an all-ones kernel (naive loops)."""
+    image, kernel, stride, padding, d, row, col = args
+    h, w, _ = image.shape
+    kh, kw = kernel.shape[:2]
+    field = receptive_field(
+        row, col, (kh, kw), stride=stride, padding=padding, dilation=d, height=h, width=w
+    )
+    assert (len(field.rows), len(field.cols)) == (kh, kw)
+    assert (field.bottom - field.top + 1, field.right - field.left + 1) == (
+        (kh - 1) * d + 1,
+        (kw - 1) * d + 1,
+    )
+    ones = np.ones((kh, kw, 1))
+    for y in range(h):
+        for x in range(w):
+            impulse = np.zeros((h, w))
+            impulse[y, x] = 1.0
+            reached = naive_depthwise(impulse, ones, stride, padding, dilation=d)[row, col, 0]
+            assert (reached != 0) == (y in field.rows and x in field.cols), (y, x)
+
+
+def test_dilation_2_same_field_example():
+    """k = 3, d = 2 spans 5 pixels; 'same' on 8 pads 2 on top: output (0, 0) taps rows
+    -2, 0, 2, of which row -2 is padding."""
+    f = receptive_field(0, 0, 3, padding="same", dilation=2, height=8, width=8)
+    assert f.rows == (-2, 0, 2) and f.cols == (-2, 0, 2)
+    win = depthwise_window(np.ones((8, 8, 1)), np.ones((3, 3, 1)), 0, 0, padding="same", dilation=2)
+    np.testing.assert_array_equal(win.padding_mask[:, 0], [True, True, True])
+    assert win.padding_mask.sum() == 5 and win.sums[0] == 4.0

@@ -36,15 +36,17 @@ def spatial_passes(
     row: np.ndarray,
     stride: int,
     padding: str,
+    dilation: int = 1,
 ) -> dict:
     """One 2-D pass with ``kernel`` and a column-then-row pass, their difference and timings."""
     k32, c32, r32 = (a.astype(np.float32) for a in (kernel, column, row))
+    args = dict(stride=stride, padding=padding, dilation=dilation)
 
     def one():
-        return conv.correlate2d(_plane, k32, stride=stride, padding=padding)
+        return conv.correlate2d(_plane, k32, **args)
 
     def two():
-        return conv.correlate2d_separable(_plane, c32, r32, stride=stride, padding=padding)
+        return conv.correlate2d_separable(_plane, c32, r32, **args)
 
     a, b = one(), two()
     return {
@@ -73,10 +75,15 @@ def separable_stages(
     pointwise_kernel: np.ndarray,
     stride: int,
     padding: str,
+    dilation: int = 1,
 ) -> dict:
     """The depthwise output (H', W', Cin·M) and the pointwise output (H', W', Cout)."""
     d = conv.depthwise_conv2d(
-        _image, depthwise_kernel.astype(np.float32), stride=stride, padding=padding
+        _image,
+        depthwise_kernel.astype(np.float32),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
     )
     p = conv.pointwise_conv2d(d, pointwise_kernel.astype(np.float32))
     return {"depthwise": d, "pointwise": p}
@@ -91,16 +98,50 @@ def normal_comparison(
     free_kernel: np.ndarray,
     stride: int,
     padding: str,
+    dilation: int = 1,
 ) -> dict:
     """The separable layer as a normal convolution with the equivalent kernel, and a normal
     convolution with an unconstrained kernel of the same shape."""
-    sep = separable_stages(image_key, _image, depthwise_kernel, pointwise_kernel, stride, padding)
+    sep = separable_stages(
+        image_key, _image, depthwise_kernel, pointwise_kernel, stride, padding, dilation
+    )
     k = conv.equivalent_kernel(depthwise_kernel, pointwise_kernel)
-    normal = conv.conv2d(_image, k.astype(np.float32), stride=stride, padding=padding)
-    free = conv.conv2d(_image, free_kernel.astype(np.float32), stride=stride, padding=padding)
+    args = dict(stride=stride, padding=padding, dilation=dilation)
+    normal = conv.conv2d(_image, k.astype(np.float32), **args)
+    free = conv.conv2d(_image, free_kernel.astype(np.float32), **args)
     return {
         "equivalent_kernel": k,
         "normal": normal,
         "max_abs_difference": float(np.max(np.abs(normal - sep["pointwise"]))),
         "free": free,
+    }
+
+
+@st.cache_data(**CACHE)
+def layer_seconds(
+    image_key: str,
+    _image: np.ndarray,
+    depthwise_kernel: np.ndarray,
+    pointwise_kernel: np.ndarray,
+    stride: int,
+    padding: str,
+    dilation: int = 1,
+) -> dict:
+    """Median wall time of the normal convolution (with the equivalent kernel, the same shape as
+    any normal kernel) and of the depthwise separable one, at these settings."""
+    d32 = depthwise_kernel.astype(np.float32)
+    p32 = pointwise_kernel.astype(np.float32)
+    k32 = conv.equivalent_kernel(depthwise_kernel, pointwise_kernel).astype(np.float32)
+
+    args = dict(stride=stride, padding=padding, dilation=dilation)
+
+    def normal():
+        return conv.conv2d(_image, k32, **args)
+
+    def separable():
+        return conv.separable_conv2d(_image, d32, p32, **args)
+
+    return {
+        "normal": median_seconds(normal, budget=0.2),
+        "separable": median_seconds(separable, budget=0.2),
     }

@@ -492,3 +492,56 @@ def result_figure(stack: np.ndarray, *, like: np.ndarray, title: str):
     if like.ndim == 3 and like.shape[2] == 3 and lo >= 0.0 and hi <= 1.0:
         return image_figure(stack, title=title)
     return mosaic_figure(stack, title=title, signed=lo < 0.0, shared=True)
+
+
+def with_sparse_click_layer(fig: go.Figure, rows: int, cols: int) -> int:
+    """Make a rows × cols grid clickable at any size; return the spacing of clickable cells.
+
+    Up to ``MAX_CLICKABLE_CELLS`` every cell is clickable (``with_click_layer``, spacing 1).
+    Beyond, an invisible marker sits at the centre of every ``spacing``-th cell in both
+    directions (at most ``MAX_CLICKABLE_CELLS`` of them), so a click lands on the nearest one:
+    at most ``spacing // 2`` cells from where the student clicked.
+    """
+    if with_click_layer(fig, rows, cols):
+        return 1
+    spacing = int(np.ceil(np.sqrt(rows * cols / MAX_CLICKABLE_CELLS)))
+    ys, xs = (
+        a.ravel() for a in np.mgrid[spacing // 2 : rows : spacing, spacing // 2 : cols : spacing]
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="markers",
+            marker=dict(size=max(4, 2 * spacing), opacity=0),
+            selected=dict(marker=dict(opacity=0)),
+            unselected=dict(marker=dict(opacity=0)),
+            showlegend=False,
+            hovertemplate="row %{y}, column %{x}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(range=[-0.5, cols - 0.5], autorange=False)
+    fig.update_yaxes(range=[rows - 0.5, -0.5], autorange=False)
+    return spacing
+
+
+def with_taps(fig: go.Figure, rows, cols) -> go.Figure:
+    """Outline the cells a dilated kernel multiplies: every (row, col) of ``rows`` × ``cols``.
+
+    Drawn over a plane whose receptive-field box is already marked, it shows that a dilated
+    kernel's k × k taps are every d-th pixel of the box, with the pixels between skipped."""
+    cells = [(r, c, r, c) for r in rows for c in cols]
+    path = _cells_path(cells, ((0, 0),))
+    fig.add_shape(
+        type="path", path=path, fillcolor="rgba(255,255,255,0.45)",
+        line=dict(color=MARK_DARK, width=1.5),
+    )  # fmt: skip
+    return fig
+
+
+def chart(where, fig: go.Figure, *, key: str, alt: str | None = None, **kwargs):
+    """``where.plotly_chart(fig)``: the one place the depthwise page draws a chart.
+
+    Same signature as the ``chart`` on branch i9fig (toolbar and accessible name); when that
+    is merged, keep its version and drop this one."""
+    return where.plotly_chart(fig, key=key, **kwargs)

@@ -70,10 +70,21 @@ def downloads(key: str, arrays: dict[str, np.ndarray]) -> None:
 
 
 def show_code(
-    in_channels, out_channels, kernel_size, *, stride, padding, depth_multiplier, height, width
+    in_channels,
+    out_channels,
+    kernel_size,
+    *,
+    stride,
+    padding,
+    depth_multiplier,
+    height,
+    width,
+    dilation=1,
 ) -> None:
     """The same layer in PyTorch and Keras, and the source of the sepconv_core functions used."""
-    args = dict(stride=stride, padding=padding, depth_multiplier=depth_multiplier)
+    args = dict(
+        stride=stride, padding=padding, depth_multiplier=depth_multiplier, dilation=dilation
+    )
     torch_tab, keras_tab, ours_tab = st.tabs(["PyTorch", "Keras", "sepconv_core (this app)"])
     torch_tab.code(
         codegen.pytorch_separable(
@@ -94,3 +105,11 @@ def show_code(
         ),
         language="python",
     )
+
+
+def quiz_pending(keys: list[str]) -> bool:
+    """True while any of these ``predict_then_reveal`` questions is still unanswered.
+
+    Call it after the questions are drawn; until it is False, nothing that answers them
+    (a shape, a count, a download labelled with a shape) belongs on the page."""
+    return not all(st.session_state.get(f"{key}_revealed", False) for key in keys)

@@ -160,3 +160,24 @@ def colour_mode(prefix: str) -> bool:
         )
         == "shared by all channels"
     )
+
+
+def dilation_control(prefix: str, *, max_dilation: int = 4, where=st) -> int:
+    """The kernel's dilation (Keras ``dilation_rate``, PyTorch ``dilation``), 1 = none.
+
+    Bound to the address bar, so a shared link keeps it, and kept across page switches."""
+    return int(
+        where.slider(
+            "Dilation",
+            1,
+            max_dilation,
+            1,
+            key=f"{prefix}_dilation",
+            bind="query-params",
+            persist_state="session",
+            help="Spread the kernel's taps apart: with dilation d, d − 1 pixels are skipped "
+            "between neighbouring taps, so a k×k kernel covers (k − 1)·d + 1 pixels per side "
+            "with the same k·k weights and multiplications (Keras dilation_rate, PyTorch "
+            "dilation).",
+        )
+    )

@@ -23,8 +23,22 @@ import numpy as np
 import streamlit as st
 
 from sepconv_core import display
-from sepconv_core.window import depthwise_window, pointwise_window, receptive_field
-from ui.figures import Marks, colourbar_note, heatmap_figure, mosaic_figure, with_click_layer
+from sepconv_core.window import (
+    depthwise_window,
+    pointwise_window,
+    receptive_field,
+    sum_matches,
+)
+from ui.figures import (
+    Marks,
+    chart,
+    colourbar_note,
+    heatmap_figure,
+    mosaic_figure,
+    with_click_layer,
+    with_sparse_click_layer,
+    with_taps,
+)
 from ui.text import fmt_int
 
 ROW, COL, PIXEL, PLAY, SPEED = "dw_row", "dw_col", "dw_pixel", "dw_play", "dw_speed"
@@ -49,7 +63,9 @@ def position() -> tuple[int, int]:
     return st.session_state.get(PIXEL, (0, 0))
 
 
-def linked_marks(image_shape, kernel_size, stride, padding, output_shape, *, inputs=True):
+def linked_marks(
+    image_shape, kernel_size, stride, padding, output_shape, dilation=1, *, inputs=True
+):
     """Step 4's position for another step's figures: ``(box, dot)`` marks.
 
     ``box`` outlines on an input channel what the output pixel sees, ``dot`` outlines the pixel
@@ -60,8 +76,12 @@ def linked_marks(image_shape, kernel_size, stride, padding, output_shape, *, inp
         return None, None
     (h, w), (out_h, out_w) = image_shape, output_shape
     r, c = min(position()[0], out_h - 1), min(position()[1], out_w - 1)
-    f = receptive_field(r, c, kernel_size, stride=stride, padding=padding, height=h, width=w)
+    f = receptive_field(
+        r, c, kernel_size, stride=stride, padding=padding, dilation=dilation, height=h, width=w
+    )
     patch = f"{f.bottom - f.top + 1}×{f.right - f.left + 1}"
+    if dilation > 1:
+        patch += f" (its kernel's taps are {dilation} pixels apart in it)"
     st.caption(
         f"Outlined: output pixel ({r}, {c}), chosen in step 4"
         + (f", and on each input the {patch} patch it sees." if inputs else ".")
@@ -83,7 +103,7 @@ def _current(out_h: int, out_w: int, playing: bool) -> tuple[int, int]:
     wrote them).
     """
     ss = st.session_state
-    if playing or ss.pop(_FINISHED, False) or ss.get(ROW) is None or ss.get(COL) is None:
+    if playing or ss.get(ROW) is None or ss.get(COL) is None:
         r, c = position()
     else:
         r, c = ss[ROW], ss[COL]
@@ -133,7 +153,7 @@ def _advance(row: int, col: int, out_h: int, out_w: int, interval: float) -> tup
     st.rerun(scope="app")  # a full run draws a new toggle, off, and ends the timer
 
 
-def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) -> None:
+def inside_one_pixel(image, dk, pk, stages, *, stride, padding, dilation=1, tiny, shared) -> None:
     """Draw step 4: controls, the linked view, and the two dot products at one position."""
     depthwise, pointwise = stages["depthwise"], stages["pointwise"]
     out_h, out_w = depthwise.shape[:2]
@@ -144,7 +164,7 @@ def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) ->
         f"each channel's {k}×{k} kernel on a {k}×{k} patch of its input channel, multiplies cell "
         f"by cell and adds up: that sum **is** the depthwise output there. The pointwise stage "
         f"then multiplies the {n} depthwise values at that pixel by each output's {n} weights "
-        "and adds up again. Click a pixel on either output to move there."
+        "and adds up again."
     )
     c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
     playing = c1.toggle(
@@ -161,11 +181,11 @@ def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) ->
 
     @st.fragment(run_every=interval if playing else None)
     def body():
-        row, col = _current(out_h, out_w, playing)
         if playing:
-            row, col = _advance(row, col, out_h, out_w, interval)
-        _set(row, col)  # before the sliders exist, so they (and the address) show it
-        # A link's position reaches the sliders as they are drawn: read it back from them.
+            row, col = _advance(*_current(out_h, out_w, True), out_h, out_w, interval)
+            _set(row, col)  # the (disabled) sliders, and so the address, show where play is
+        elif st.session_state.pop(_FINISHED, False):
+            _set(*_current(out_h, out_w, True))  # not the sliders' lagging last tick
         row, col = _controls(out_h, out_w, playing)
         st.session_state[PIXEL] = (row, col)
         if playing:
@@ -174,42 +194,50 @@ def inside_one_pixel(image, dk, pk, stages, *, stride, padding, tiny, shared) ->
                 done / (out_h * out_w),
                 text=f"Output row {row}, column {col}: position {done} of {out_h * out_w}",
             )
-        _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding, tiny, shared)
+        _pixel_detail(
+            image, dk, pk, depthwise, pointwise, row, col,
+            stride=stride, padding=padding, dilation=dilation, tiny=tiny, shared=shared,
+        )  # fmt: skip
 
     body()
 
 
-def _controls(out_h: int, out_w: int, playing: bool) -> tuple[int, int]:
-    """The row and column sliders (disabled while playing) and the arrows; returns the position."""
+def _controls(out_h: int, out_w: int, playing: bool = False) -> tuple[int, int]:
+    """The row and column sliders and the arrows (disabled while playing); returns the position
+    they hold.
+
+    The sliders are bound to the URL, so a link's position reaches them when they are drawn
+    (not before); a position kept from a larger output is pulled inside this one first."""
+    ss = st.session_state
     a, b, c = st.columns([3, 3, 2], vertical_alignment="bottom")
     position = []
     for box, key, label, size in ((a, ROW, "Output row", out_h), (b, COL, "Output column", out_w)):
         if size > 1:
-            position.append(
-                box.slider(
-                    label,
-                    0,
-                    size - 1,
-                    key=key,
-                    disabled=playing,
-                    bind="query-params",
-                    persist_state="session",
-                )
+            if ss.get(key) is not None and not 0 <= ss[key] < size:
+                ss[key] = min(max(int(ss[key]), 0), size - 1)
+            value = box.slider(
+                label,
+                0,
+                size - 1,
+                key=key,
+                disabled=playing,
+                bind="query-params",
+                persist_state="session",
             )
         else:
+            value = 0
             box.caption(f"{label}: 0 (the output is 1 pixel {'tall' if key == ROW else 'wide'}).")
-            position.append(0)
-    arrows = c.columns(4)
+        position.append(int(value))
     r, col = position
-    for box, label, name, (dr, dc), stop in zip(
-        arrows,
+    arrows = c.container(horizontal=True)  # one row of four, on a phone too
+    for label, name, (dr, dc), stop in zip(
         ("←", "↑", "↓", "→"),
         ("left", "up", "down", "right"),
         ((0, -1), (-1, 0), (1, 0), (0, 1)),
         (col == 0, r == 0, r == out_h - 1, col == out_w - 1),
         strict=True,
     ):
-        box.button(
+        arrows.button(
             label,
             key=f"dw4_{name}",
             disabled=stop or playing,
@@ -220,12 +248,15 @@ def _controls(out_h: int, out_w: int, playing: bool) -> tuple[int, int]:
     return r, col
 
 
-def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding, tiny, shared):
+def _pixel_detail(
+    image, dk, pk, depthwise, pointwise, row, col, *, stride, padding, dilation, tiny, shared
+):
     out_h, out_w, n = depthwise.shape
     k, cin, m = dk.shape[0], dk.shape[2], dk.shape[3]
     cout = pk.shape[1]
     # float64 for the explanation; the outputs shown beside it are the page's float32 ones
-    dw = depthwise_window(image.astype(np.float64), dk, row, col, stride=stride, padding=padding)
+    geometry = dict(stride=stride, padding=padding, dilation=dilation)
+    dw = depthwise_window(image.astype(np.float64), dk, row, col, **geometry)
     pw = pointwise_window(depthwise, pk, row, col)
     f = dw.field
     outside = int(dw.padding_mask.sum())
@@ -233,7 +264,15 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         f"Output pixel **({row}, {col})** of {out_h}×{out_w} sees input rows {f.top}…{f.bottom} "
         f"and columns {f.left}…{f.right} (stride {stride}: the patch moves {stride} pixel"
         f"{'s' if stride > 1 else ''} per output)"
-        + (f"; **{outside}** of its {k * k} cells are padding zeros." if outside else ".")
+        + (
+            f"; with dilation {dilation} its {k}×{k} taps are {dilation} pixels apart in that "
+            f"{f.bottom - f.top + 1}×{f.right - f.left + 1} field (rows "
+            f"{', '.join(map(str, f.rows))}; columns {', '.join(map(str, f.cols))}), the pixels "
+            "between are skipped"
+            if dilation > 1
+            else ""
+        )
+        + (f"; **{outside}** of its {k * k} taps are padding zeros." if outside else ".")
         + f"  \nMultiplications for this one pixel: depthwise {k}·{k} = {k * k} per channel × "
         f"{n} channels = **{fmt_int(k * k * n)}**; pointwise {n} per output × {cout} outputs = "
         f"**{fmt_int(n * cout)}**; **{fmt_int(k * k * n + n * cout)}** in all, against "
@@ -245,25 +284,25 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
     box = Marks(box=(f.top, f.left, f.bottom, f.right))
     cols = st.columns(cin)
     for c in range(cin):
-        cols[c].plotly_chart(
-            heatmap_figure(
-                image[:, :, c],
-                title=f"input {names[c]}",
-                signed=False,
-                zrange=(0, 1),
-                annotate=False,  # the numbers under the rectangle are in the patches below
-                height=330,
-                showscale=False,
-                marks=box,
-            ),
-            key=f"dw4_in_{c}",
+        fig = heatmap_figure(
+            image[:, :, c],
+            title=f"input {names[c]}",
+            signed=False,
+            zrange=(0, 1),
+            annotate=False,  # the numbers under the rectangle are in the patches below
+            height=330,
+            showscale=False,
+            marks=box,
         )
+        if dilation > 1:
+            with_taps(fig, f.rows, f.cols)
+        chart(cols[c], fig, key=f"dw4_in_{c}")
     o_first = _group_start("dw4_outputs", cout, OUTPUTS_AT_ONCE)
     dot = Marks(pixel=(row, col))
     tile_cols = min(n, 4)
     a, b = st.columns([2, 1])
     tiles, from_mosaic = _mosaic_position(out_h, out_w, n, tile_cols)
-    _clickable(
+    mosaic_clicks = _clickable(
         a,
         mosaic_figure(
             depthwise,
@@ -278,7 +317,7 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         tiles,
         from_mosaic,
     )
-    _clickable(
+    spacing = _clickable(
         b,
         heatmap_figure(
             pointwise[:, :, o_first],
@@ -292,10 +331,13 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         "dw4_pick_pw",
         (out_h, out_w),
         _plane_position(out_h, out_w),
+        sparse=True,
     )
     st.caption(
         f"The outlined rectangle on each input channel is what output pixel ({row}, {col}) "
         + ("sees; grey around an input is 'same' padding (zeros). " if outside else "sees. ")
+        + _click_hint(mosaic_clicks, spacing)
+        + " "
         + colourbar_note(True, shared)
     )
 
@@ -305,10 +347,11 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
     for i in range(first, min(first + CHANNELS_AT_ONCE, n)):
         c, mi = divmod(i, m)
         p1, p2, p3, p4 = st.columns([2, 2, 2, 2], vertical_alignment="center")
-        p1.plotly_chart(
+        chart(
+            p1,
             heatmap_figure(
                 dw.patches[i],
-                title=f"patch of {names[c]}",
+                title=f"taps of {names[c]}" if dilation > 1 else f"patch of {names[c]}",
                 signed=False,
                 zrange=(0, 1),
                 digits=2,
@@ -318,24 +361,25 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
             ),
             key=f"dw4_patch_{i}",
         )
-        p2.plotly_chart(
+        chart(
+            p2,
             heatmap_figure(
                 dw.kernels[i], title=f"⊙ its kernel {mi}", digits=2, height=230, showscale=False
             ),
             key=f"dw4_kernel_{i}",
         )
-        p3.plotly_chart(
+        chart(
+            p3,
             heatmap_figure(
                 dw.products[i], title="= products", digits=2, height=230, showscale=False
             ),
             key=f"dw4_prod_{i}",
         )
         value = float(depthwise[row, col, i])
-        agree = bool(np.isclose(dw.sums[i], value, rtol=1e-4, atol=1e-6))
         p4.markdown(
             f"**Channel {i}**: Σ of the {k * k} products  \nΣ = **{dw.sums[i]:.4g}**  \n"
-            f"Depthwise output at ({row}, {col}, {i}) = **{value:.4g}**"
-            + ("  \n✓ the same number" if agree else "  \n✗ they differ")
+            f"Depthwise output at ({row}, {col}, {i}) = **{value:.4g}**  \n"
+            + agreement(dw.products[i], value)
         )
     if outside:
         st.caption("Grey cells in a patch lie in the padding: their value is 0.")
@@ -346,7 +390,8 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
     outs = slice(o_first, last)
     q1, q2, q3 = st.columns([1.4, 3, 3])
     height = 160 + 26 * n
-    q1.plotly_chart(
+    chart(
+        q1,
         heatmap_figure(
             pw.values[:, None],
             title="values",
@@ -357,7 +402,8 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         ),
         key="dw4_values",
     )
-    q2.plotly_chart(
+    chart(
+        q2,
         heatmap_figure(
             pw.weights[:, outs],
             title=f"weights, outputs {o_first}–{last - 1}",
@@ -368,7 +414,8 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         ),
         key="dw4_weights",
     )
-    q3.plotly_chart(
+    chart(
+        q3,
         heatmap_figure(
             pw.products[:, outs],
             title="products (value × weight)",
@@ -380,15 +427,35 @@ def _pixel_detail(image, dk, pk, depthwise, pointwise, row, col, stride, padding
         key="dw4_pw_products",
     )
     lines = [
-        f"| output | Σ of the {n} products | pointwise output at ({row}, {col}) |",
-        "| ---: | ---: | ---: |",
+        f"| output | Σ of the {n} products | pointwise output at ({row}, {col}) | |",
+        "| ---: | ---: | ---: | :--- |",
     ]
     for o in range(o_first, last):
-        lines.append(f"| {o} | {pw.sums[o]:.4g} | {float(pointwise[row, col, o]):.4g} |")
+        value = float(pointwise[row, col, o])
+        same = agreement(pw.products[:, o], value, short=True)
+        lines.append(f"| {o} | {pw.sums[o]:.4g} | {value:.4g} | {same} |")
     st.markdown("\n".join(lines))
     st.caption(
         f"Rows are the {n} depthwise channels, columns the outputs: each output's Σ is its "
         "column of products added up."
+    )
+
+
+def agreement(products: np.ndarray, value: float, *, short: bool = False) -> str:
+    """ "✓ the same number" when ``value`` (the float32 output) is the sum of ``products`` up to
+    float32 rounding, whose size follows Σ|products| (large products that cancel leave more).
+    When the printed digits differ, the sentence says why."""
+    if not sum_matches(products, value):
+        return "✗ they differ"
+    total = float(np.sum(products))
+    if f"{total:.4g}" == f"{value:.4g}":
+        return "✓ the same number"
+    size = float(np.abs(products).sum())
+    if short:
+        return f"✓ the same number, up to float32 rounding (Σ\\|products\\| = {size:.4g})"
+    return (
+        f"✓ the same number, up to float32 rounding: the products add up to ±{size:.4g} "
+        "before they cancel, and float32 keeps about 7 significant digits of that."
     )
 
 
@@ -414,18 +481,38 @@ def _group_slider(label: str, key: str, total: int, size: int) -> None:
             list(range(0, total, size)),
             format_func=lambda s: f"{s}–{min(s + size, total) - 1}",
             key=key,
+            bind="query-params",
             persist_state="session",
         )
 
 
-def _clickable(where, fig, key: str, grid: tuple[int, int], to_position) -> None:
-    """Draw ``fig`` so that a click on one of its grid cells moves the position there."""
-    if with_click_layer(fig, *grid):
+def _clickable(where, fig, key: str, grid, to_position, *, sparse: bool = False) -> int:
+    """Draw ``fig`` so that a click on one of its grid cells moves the position there.
+
+    Returns the spacing of the clickable cells (1: every cell), or 0 when the grid is too
+    large to click. ``sparse`` makes a grid of any size clickable, every few cells."""
+    spacing = with_sparse_click_layer(fig, *grid) if sparse else int(with_click_layer(fig, *grid))
+    if spacing:
         fig.update_layout(title_text=f"{fig.layout.title.text} (click a pixel)")
         on_select = partial(_on_click, key, to_position)
-        where.plotly_chart(fig, key=key, on_select=on_select, selection_mode="points")
+        chart(where, fig, key=key, on_select=on_select, selection_mode="points")
     else:
-        where.plotly_chart(fig, key=key)
+        chart(where, fig, key=key)
+    return spacing
+
+
+def _click_hint(mosaic_clicks: int, spacing: int) -> str:
+    """What a click does at this size, said plainly (it is not the same at every size)."""
+    where = "either output" if mosaic_clicks else "the pointwise output"
+    hint = f"Click a pixel on {where} to move there"
+    if spacing > 1:
+        hint += (
+            f"; at this size one pixel in {spacing} along each side takes clicks, so a click "
+            f"lands within {spacing // 2} of the spot, and the arrows then move one pixel at a time"
+        )
+    if not mosaic_clicks:
+        hint += "; the depthwise mosaic has too many cells to click at this size"
+    return hint + "."
 
 
 def _plane_position(out_h: int, out_w: int):
