@@ -2,7 +2,8 @@
 
 The sidebar switch is bound to the address (``?teacher=true``), so a teacher's link opens in
 teacher mode and the mode survives a page switch. ``?teacher=1``, quicker to type, works too;
-the address says ``teacher=true`` from the next click on.
+the address says ``teacher=true`` from the next full run on (a page switch, a change in the
+sidebar; a click inside a fragment, such as a depthwise step, does not rerun the switch).
 """
 
 from __future__ import annotations
