@@ -5,7 +5,7 @@ Run with:  streamlit run app.py
 
 import streamlit as st
 
-from ui import teacher
+from ui import style, teacher
 from ui.memory import tune_malloc
 from ui.state import sidebar_image
 from ui.turns import turn
@@ -31,6 +31,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+style.apply()  # phone layout
 # Every widget that defines a view is bound to the address (bind="query-params"): the address
 # bar is the share link, and a link opens the view it describes. The image controls come first
 # in the sidebar, but are drawn after the teacher switch, which decides whether to offer uploads.

@@ -10,6 +10,7 @@ from sepconv_core.cost import (
     mobilenet_v1_cost,
     separable_ratio_formula,
 )
+from ui.figures import chart
 from ui.lesson import predict_then_reveal, quiz_pending, show_code
 from ui.text import compare_counts, fmt_int, fmt_shape, mobilenet_paper_note
 from ui.widgets import dilation_control
@@ -226,7 +227,13 @@ fig.update_layout(
     yaxis_type="log",
     margin=dict(l=10, r=10, t=10, b=10),
 )
-st.plotly_chart(fig, key="cost_ratio_chart")
+chart(
+    st,
+    fig,
+    key="cost_ratio_chart",
+    alt="Separable / normal multiplications against Cout for k = 3, 5, 7 (log scale); "
+    f"yours: {formula:.4f} at Cout = {cout}",
+)
 st.caption(
     "Beyond a few dozen output channels the ratio levels off at about 1/k²: the "
     "pointwise stage dominates and the depthwise stage is nearly free."
@@ -311,7 +318,7 @@ share.update_layout(
     margin=dict(l=10, r=10, t=30, b=10),
     title="Where the mult-adds go: the pointwise layers dominate",
 )
-st.plotly_chart(share, key="mb_share")
+chart(st, share, key="mb_share")
 st.dataframe(
     [
         {

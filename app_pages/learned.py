@@ -5,7 +5,7 @@ import streamlit as st
 
 from sepconv_core.tasks import TASKS
 from ui.compute import tiny_input
-from ui.figures import heatmap_figure, image_figure, mosaic_figure, result_figure
+from ui.figures import chart, heatmap_figure, image_figure, mosaic_figure, result_figure
 from ui.state import chosen_image
 from ui.text import fmt_int
 from ui.training import (
@@ -69,8 +69,8 @@ key = (chosen.key, side, task, k, steps)
 run = cached_run(key)
 target = task_target(chosen.key, side, task, image)
 a, b, c = st.columns(3)
-a.plotly_chart(image_figure(image, title="input"), key="ln_input")
-b.plotly_chart(result_figure(target, like=target, title="target"), key="ln_target")
+chart(a, image_figure(image, title="input"), key="ln_input")
+chart(b, result_figure(target, like=target, title="target"), key="ln_target")
 output_slot = c.empty()
 job = current(key)
 if run is None and job is not None and job.failed():
@@ -95,7 +95,8 @@ if run is None and job is not None and not job.failed():
 
 if run is not None:
     sep, full = run["separable"], run["normal"]
-    output_slot.plotly_chart(
+    chart(
+        output_slot,
         result_figure(sep.prediction, like=target, title="separable layer's output"),
         key="ln_pred",
     )
@@ -113,7 +114,7 @@ if run is not None:
         margin=dict(l=10, r=10, t=30, b=10),
         title="Loss while training",
     )
-    st.plotly_chart(losses, key="ln_losses")
+    chart(st, losses, key="ln_losses")
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Separable: final loss", f"{sep.final_loss:.3g}")
     m2.metric("Separable: weights", fmt_int(sep.parameters))
@@ -128,7 +129,8 @@ if run is not None:
     st.subheader("What the separable layer learned")
     d = sep.depthwise_kernel
     a, b = st.columns(2)
-    a.plotly_chart(
+    chart(
+        a,
         mosaic_figure(
             d.reshape(d.shape[0], d.shape[1], -1),
             title="depthwise kernels, one per input channel",
@@ -137,7 +139,8 @@ if run is not None:
         ),
         key="ln_dk",
     )
-    b.plotly_chart(
+    chart(
+        b,
         heatmap_figure(
             sep.pointwise_kernel,
             title="pointwise weights (rows: depthwise channels, columns: outputs)",

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from sepconv_core.cost import conv2d_cost, depthwise_separable_cost
-from ui.figures import shape_diagram
+from ui.figures import chart, shape_diagram
 from ui.text import compare_counts, fmt_shape
 
 st.title("Separable convolutions, seen channel by channel")
@@ -27,7 +27,8 @@ st.subheader("The classic example")
 normal = conv2d_cost(12, 12, 3, 256, 5)
 sep = depthwise_separable_cost(12, 12, 3, 256, 5)
 dw, pw = sep.depthwise, sep.pointwise
-st.plotly_chart(
+chart(
+    st,
     shape_diagram(
         [
             ("input\n12×12×3", (12, 12, 3), "tensor"),
@@ -38,6 +39,9 @@ st.plotly_chart(
         ]
     ),
     key="classic_diagram",
+    alt="The classic example's shapes: input 12×12×3, depthwise kernels 5×5×1 (×3), "
+    f"after depthwise {fmt_shape(dw.output_shape)}, pointwise kernels 1×1×3 (×256), "
+    f"output {fmt_shape(pw.output_shape)}",
 )
 c1, c2, c3 = st.columns(3)
 c1.metric("Normal convolution", f"{normal.multiplications:,}", help="256 · 5·5·3 · 8·8")

@@ -8,7 +8,7 @@ from sepconv_core.conv import effective_size, flip_kernel
 from sepconv_core.cost import spatial_separable_cost
 from sepconv_core.spatial import factor_spatial
 from ui.compute import luminance, spatial_passes
-from ui.figures import heatmap_figure, image_figure
+from ui.figures import chart, heatmap_figure, image_figure
 from ui.lesson import downloads
 from ui.state import chosen_image
 from ui.text import fmt_int, fmt_shape, rank_verdict, spatial_totals_explained
@@ -62,7 +62,8 @@ if dilation > 1:
 
 with right:
     c1, c2 = st.columns(2)
-    c1.plotly_chart(
+    chart(
+        c1,
         heatmap_figure(
             kernel,
             title=f"Kernel {kh}×{kw}: {choice.name}"
@@ -80,14 +81,14 @@ with right:
         )
     )
     sv.update_layout(title="Singular values", height=320, margin=dict(l=10, r=10, t=40, b=10))
-    c2.plotly_chart(sv, key="sp_singular_values")
+    chart(c2, sv, key="sp_singular_values")
     st.markdown(rank_verdict(f.rank, len(f.singular_values), f.relative_error))
 
 st.subheader("The factors")
 c1, c2, c3, c4 = st.columns([1, 2, 2, 2])
-c1.plotly_chart(heatmap_figure(f.column, title="column", height=300), key="sp_column")
-c2.plotly_chart(heatmap_figure(f.row, title="row", height=180), key="sp_row")
-c3.plotly_chart(heatmap_figure(f.approximation, title="column × row", height=300), key="sp_outer")
+chart(c1, heatmap_figure(f.column, title="column", height=300), key="sp_column")
+chart(c2, heatmap_figure(f.row, title="row", height=180), key="sp_row")
+chart(c3, heatmap_figure(f.approximation, title="column × row", height=300), key="sp_outer")
 if f.is_separable:
     c4.success("Rank 1: column × row *is* the kernel, so the two passes are exact.")
 else:
@@ -101,7 +102,8 @@ else:
         persist_state="session",
         help="Each extra term adds one more column × row. With all of them the kernel is exact.",
     )
-    c4.plotly_chart(
+    chart(
+        c4,
         heatmap_figure(f.rank_r_approximation(r), title=f"rank-{r} sum", height=300),
         key="sp_rank_r_fig",
     )
@@ -132,12 +134,13 @@ st.markdown(
     )
 )
 c0, c1, c2, c3 = st.columns(4)
-c0.plotly_chart(image_figure(plane, title="input (luminance)"), key="sp_input")
-c1.plotly_chart(heatmap_figure(res["one_pass"], title="one 2-D pass"), key="sp_one")
-c2.plotly_chart(heatmap_figure(res["two_pass"], title="column pass, then row pass"), key="sp_two")
+chart(c0, image_figure(plane, title="input (luminance)"), key="sp_input")
+chart(c1, heatmap_figure(res["one_pass"], title="one 2-D pass"), key="sp_one")
+chart(c2, heatmap_figure(res["two_pass"], title="column pass, then row pass"), key="sp_two")
 # The difference is drawn on the outputs' colour range: rounding noise stays white.
 lo, hi = display.colour_range(res["one_pass"], signed=True, shared=True)
-c3.plotly_chart(
+chart(
+    c3,
     heatmap_figure(res["difference"], title="difference (two − one)", zrange=(lo[0], hi[0])),
     key="sp_diff",
 )

@@ -4,7 +4,7 @@ import streamlit as st
 
 from sepconv_core.tinynet import KINDS, WIDTHS
 from ui import tinynet as tn
-from ui.figures import colourbar_note, image_figure, mosaic_figure
+from ui.figures import chart, colourbar_note, image_figure, mosaic_figure
 from ui.text import fmt_int, fmt_shape, plain
 from ui.tinynet_figures import (
     curves_figure,
@@ -28,8 +28,8 @@ into the convolutions after training, so it costs nothing at inference.
 st.subheader("1. Accuracy against cost")
 results = tn.shipped_results()
 ours, theirs = st.columns(2)
-ours.plotly_chart(tradeoff_figure(results), key="tn_tradeoff")
-theirs.plotly_chart(paper_figure(tn.PAPER), key="tn_paper")
+chart(ours, tradeoff_figure(results), key="tn_tradeoff")
+chart(theirs, paper_figure(tn.PAPER), key="tn_paper")
 st.markdown(tn.tradeoff_sentence(results))
 with st.expander("The numbers (our nets; the paper's Tables 4 and 6)"):
     st.dataframe(results, hide_index=True, column_config=tn.NUMBERS)
@@ -97,15 +97,17 @@ with st.container(border=True):
         )
 
 seen, *panels = st.columns([1.2, 2, 2])
-seen.plotly_chart(
+chart(
+    seen,
     image_figure(digit[:, :, None] / 255.0, title="the input, 28×28", height=260),
     key="tn_seen",
 )
 if photo is not None:
-    seen.plotly_chart(image_figure(photo, title="your photo", height=260), key="tn_photo")
+    chart(seen, image_figure(photo, title="your photo", height=260), key="tn_photo")
 for kind, col in zip(KINDS, panels, strict=True):
     probs = tn.probabilities(kind, width, digit_key, digit)
-    col.plotly_chart(
+    chart(
+        col,
         probabilities_figure(probs, title=f"{kind}: it reads a {probs.argmax()}"),
         key=f"tn_probs_{kind}",
     )
@@ -126,7 +128,8 @@ st.caption(
 )
 for kind, col in zip(KINDS, st.columns(2), strict=True):
     for layer, out in tn.stage_activations(kind, width, digit_key, digit, stage):
-        col.plotly_chart(
+        chart(
+            col,
             mosaic_figure(
                 out,
                 title=f"{kind}: {layer.name}, {fmt_shape(out.shape)}, "
@@ -188,7 +191,12 @@ def draw(run) -> None:
         f"{p['seconds']:.0f} s",
     )
     if p["step"]:
-        st.plotly_chart(curves_figure(p), key="tn_curves")
+        chart(
+            st,
+            curves_figure(p),
+            key="tn_curves",
+            alt="Training curves: loss (cross-entropy) and batch accuracy per epoch",
+        )
     if run.failed():
         st.error("The training run failed; press Train to try again.")
     elif p["test_accuracy"] is not None:

@@ -826,7 +826,6 @@ def main(argv=None) -> int:
     report = asyncio.run(run(args))
     print_report(report)
     if args.py_spy and args.py_spy.is_file():
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
         from profile_breakdown import report as breakdown
 
         print("\nwhere the server's CPU went (py-spy):")

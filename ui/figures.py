@@ -4,6 +4,14 @@ Colour scales are colour-blind safe: a diverging ColorBrewer RdBu (blue < 0 < re
 white at zero) for signed values, Viridis for non-negative ones, grey for images.
 Small planes are heatmaps with hover values (and the numbers written in the cells
 when they fit); large ones are sent as compressed PNG images.
+
+Figures are written as plain dicts and wrapped in ``go.Figure(..., _validate=False)`` once:
+Plotly's validators (``update_layout``, ``px.imshow``, ``go.Heatmap(...)``) cost 10-50 times
+more than the dict they check, and a busy classroom server paid most of its time there.
+Numbers printed in cells have a fixed, legible size (larger in teacher mode); the cells are
+sized for the widest number, so a figure that prints numbers has a natural width, and
+:func:`chart` draws every figure with only the PNG button in its toolbar and an accessible
+name made from its title and summary.
 """
 
 from __future__ import annotations
@@ -11,6 +19,8 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import io
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -18,14 +28,21 @@ from functools import wraps
 
 import numpy as np
 import plotly.colors as pc
-import plotly.express as px
 import plotly.graph_objects as go
+import streamlit as st
+from PIL import Image
 
 from sepconv_core import display
 from sepconv_core.image import to_uint8
 
 SIGNED_SCALE = "RdBu_r"
 SEQUENTIAL_SCALE = "Viridis"
+# Unvalidated figures reach plotly.js as written, and plotly.js knows neither "RdBu_r" nor
+# plotly.py's ColorBrewer RdBu: traces carry the scales as explicit [position, colour] lists.
+_SCALES = {
+    name: [[float(at), colour] for at, colour in pc.get_colorscale(name)]
+    for name in (SIGNED_SCALE, SEQUENTIAL_SCALE)
+}
 # Above this many values a plane is sent as a PNG instead of numbers with hover.
 MAX_HOVER_VALUES = 40_000
 # Cells are labelled with their value up to this many rows/columns.
@@ -34,9 +51,29 @@ MAX_ANNOTATED_SIDE = 16
 MAX_MOSAIC_SIDE = 1400
 # Finished figures kept for every session (see ``_shared``).
 FIGURE_CACHE_SIZE = 128
+# Pixel size of a number printed in a cell (issue 9: at least 11 px at 1400 px wide); teacher
+# mode multiplies every figure's text by TEACHER_SCALE, as its CSS does the page's.
+CELL_TEXT_PX = 12
+TEACHER_SCALE = 1.35
+# zlib level of the PNGs sent for large planes: 1 is several times faster than Pillow's
+# default and the files are only slightly larger.
+PNG_COMPRESS_LEVEL = 1
+# What st.plotly_chart gets: the toolbar keeps only "download as PNG" (8 tab stops become 1).
+CHART_CONFIG = {"modeBarButtons": [["toImage"]], "displaylogo": False}
 
 _figures: OrderedDict[str, dict] = OrderedDict()
 _figures_lock = threading.Lock()
+
+
+def text_scale() -> float:
+    """How much larger figure text is in this session: TEACHER_SCALE in teacher mode, else 1.
+
+    Outside a Streamlit run (benchmarks, tests of the figures alone) it is 1.
+    """
+    try:
+        return TEACHER_SCALE if st.session_state.get("teacher") else 1.0
+    except Exception:  # no Streamlit run: nothing to enlarge for
+        return 1.0
 
 
 def _feed(h, value) -> bool:
@@ -61,25 +98,26 @@ def _feed(h, value) -> bool:
 def _shared(build):
     """Remember finished figures, for every session, in a small LRU.
 
-    Building a Plotly figure is mostly validation (5 to 50 ms, over half a second for a large
-    mosaic), and every rerun redraws every figure on its page, most of them unchanged; a class
-    also shares samples and kernels. So a figure is kept as a plain dict under a hash of the
-    arguments (array contents included), and each caller gets a fresh ``go.Figure`` made from
-    it without validating again (under a millisecond): callers may change their copy.
+    ``build`` returns a plain dict (``{"data": [...], "layout": {...}}``), kept under a hash of
+    the arguments (array contents included) and of the session's text scale; each caller gets
+    a fresh ``go.Figure`` made from it without validation (well under a millisecond), which
+    the caller may change. A classroom shares samples, kernels and the Tiny lesson, and every
+    rerun redraws every figure of its page, most of them unchanged.
     """
 
     @wraps(build)
     def cached(*args, **kwargs):
+        scale = text_scale()
         h = hashlib.blake2b(build.__name__.encode(), digest_size=20)
-        if not (_feed(h, args) and _feed(h, sorted(kwargs.items()))):
-            return build(*args, **kwargs)
+        if not (_feed(h, args) and _feed(h, sorted(kwargs.items())) and _feed(h, scale)):
+            return go.Figure(build(*args, **kwargs), _validate=False)
         key = h.hexdigest()
         with _figures_lock:
             spec = _figures.get(key)
             if spec is not None:
                 _figures.move_to_end(key)
         if spec is None:
-            spec = build(*args, **kwargs).to_dict()
+            spec = build(*args, **kwargs)
             with _figures_lock:
                 _figures[key] = spec
                 while len(_figures) > FIGURE_CACHE_SIZE:
@@ -89,27 +127,80 @@ def _shared(build):
     return cached
 
 
+def _px(size: float) -> int:
+    """A font size in pixels, scaled for this session (teacher mode is larger)."""
+    return int(round(size * text_scale()))
+
+
+def _title_space(title: str | None, summary: str | None) -> int:
+    return 10 + (_px(30) if title else 0) + (_px(18) if summary else 0)
+
+
 def _layout(
-    fig: go.Figure, *, title: str | None, height: int, summary: str | None = None
-) -> go.Figure:
-    """Title, size and margins; ``summary`` (shape, min, max, mean) goes under the title as text
-    that a screen reader can read and a student can check."""
-    heading = None
+    layout: dict | None,
+    *,
+    title: str | None,
+    height: int,
+    summary: str | None = None,
+    extra_top: int = 0,
+) -> dict:
+    """Title, size, fonts and margins of a figure, added to ``layout``; ``summary`` (shape, min,
+    max, mean) goes under the title as text that a student can check, and :func:`chart` makes
+    the figure's accessible name from both."""
+    layout = dict(layout or {})
     if title or summary:
-        heading = dict(text=title or "", font=dict(size=15))
+        # Pinned to the top of the figure, so a summary of two lines never reaches the plot.
+        heading = dict(
+            text=title or "",
+            font=dict(size=_px(15)),
+            x=0.0,
+            xanchor="left",
+            y=1.0,
+            yref="container",
+            yanchor="top",
+            pad=dict(t=8),
+        )
         if summary:
-            heading["subtitle"] = dict(text=summary, font=dict(size=11, color="#555"))
-    top = 10 + (30 if title else 0) + (18 if summary else 0)
-    # One update for all of it: each plotly update call costs milliseconds of validation.
+            heading["subtitle"] = dict(text=summary, font=dict(size=_px(11), color="#555"))
+        layout["title"] = heading
     bare = dict(showticklabels=False, showgrid=False, zeroline=False)
-    margin = dict(l=10, r=10, t=top, b=10)
-    fig.update_layout(title=heading, height=height, margin=margin, xaxis=bare, yaxis=bare)
-    return fig
+    layout["xaxis"] = {**bare, **layout.get("xaxis", {})}
+    layout["yaxis"] = {**bare, **layout.get("yaxis", {})}
+    layout.setdefault("margin", dict(l=10, r=10, b=10))
+    layout["margin"]["t"] = _title_space(title, summary) + extra_top
+    layout["height"] = int(height)
+    layout["font"] = dict(size=_px(12))
+    layout["template"] = "none"  # Streamlit's theme applies; Plotly's would be 6 kB per figure
+    layout.setdefault("plot_bgcolor", "rgba(0,0,0,0)")
+    layout.setdefault("paper_bgcolor", "rgba(0,0,0,0)")
+    return layout
 
 
 def _height_for(shape: tuple[int, int], width: int = 420, *, cap: int = 720) -> int:
     h, w = shape
     return int(min(cap, max(160, width * h / max(w, 1) + 60)))
+
+
+def _png_uri(rgb: np.ndarray) -> str:
+    """An (H, W) or (H, W, 3) uint8 array as a PNG data URI (fast zlib level)."""
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+_IMAGE_AXES = dict(
+    xaxis=dict(constrain="domain"),
+    yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain"),
+)
+
+
+def _image_trace(pixels: np.ndarray) -> dict:
+    """An (H, W) grey or (H, W, 3) RGB uint8 image as a PNG-backed image trace."""
+    return dict(
+        type="image",
+        source=_png_uri(np.ascontiguousarray(pixels)),
+        hovertemplate="row %{y}, column %{x}<extra></extra>",
+    )
 
 
 @_shared
@@ -118,9 +209,14 @@ def image_figure(image: np.ndarray, *, title: str | None = None, height: int | N
     img = to_uint8(image)
     if img.ndim == 3 and img.shape[2] == 1:
         img = img[:, :, 0]
-    fig = px.imshow(img, binary_string=True)
-    fig.update_traces(hovertemplate="row %{y}, column %{x}<extra></extra>")
-    return _layout(fig, title=title, height=height or _height_for(img.shape[:2]))
+    kind = "colour (RGB)" if img.ndim == 3 else "grey"
+    layout = _layout(
+        {k: dict(v) for k, v in _IMAGE_AXES.items()},
+        title=title,
+        height=height or _height_for(img.shape[:2], 320),
+        summary=f"{' × '.join(map(str, np.shape(image)))}, {kind}",
+    )
+    return dict(data=[_image_trace(img)], layout=layout)
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,16 +249,19 @@ def _cells_path(rects, origins, scale: float = 1.0) -> str:
     return "".join(parts)
 
 
-def _draw_marks(fig, marks: Marks, shape, origins=((0, 0),), *, clip=False, scale=1.0) -> None:
-    """Outline ``marks.pixel`` and ``marks.box`` and shade ``marks.shaded`` at every origin."""
+def _mark_shapes(marks: Marks, shape, origins=((0, 0),), *, clip=False, scale=1.0) -> list:
+    """Shapes that outline ``marks.pixel`` and ``marks.box`` and shade ``marks.shaded``."""
     h, w = shape
+    shapes = []
     if marks.shaded is not None and np.any(marks.shaded):
         cells = [(i, j, i, j) for i, j in zip(*np.nonzero(marks.shaded), strict=True)]
-        fig.add_shape(
-            type="path",
-            path=_cells_path(cells, origins, scale),
-            fillcolor=PADDING_GREY,
-            line=dict(color="#666666", width=1, dash="dot"),
+        shapes.append(
+            dict(
+                type="path",
+                path=_cells_path(cells, origins, scale),
+                fillcolor=PADDING_GREY,
+                line=dict(color="#666666", width=1, dash="dot"),
+            )
         )
     rects = []
     if marks.box is not None:
@@ -177,22 +276,26 @@ def _draw_marks(fig, marks: Marks, shape, origins=((0, 0),), *, clip=False, scal
     if rects:
         path = _cells_path(rects, origins, scale)
         for colour, width in ((MARK_DARK, 4), (MARK_LIGHT, 1.5)):
-            fig.add_shape(type="path", path=path, line=dict(color=colour, width=width))
+            shapes.append(dict(type="path", path=path, line=dict(color=colour, width=width)))
+    return shapes
 
 
-def _show_box_padding(fig, box, shape) -> None:
+def _box_padding(layout: dict, box, shape) -> None:
     """Widen a heatmap's axes to a box that reaches outside it, and shade that margin grey."""
     (h, w), (top, left, bottom, right) = shape, box
     y0, y1 = min(top, 0) - 0.5, max(bottom, h - 1) + 0.5
     x0, x1 = min(left, 0) - 0.5, max(right, w - 1) + 0.5
     if (y0, y1, x0, x1) == (-0.5, h - 0.5, -0.5, w - 0.5):
         return
-    fig.add_shape(
-        type="rect", x0=x0, x1=x1, y0=y0, y1=y1, layer="below", line_width=0,
-        fillcolor=PADDING_GREY,
+    layout.setdefault("shapes", []).insert(
+        0,
+        dict(
+            type="rect", x0=x0, x1=x1, y0=y0, y1=y1, layer="below", line=dict(width=0),
+            fillcolor=PADDING_GREY,
+        ),
     )  # fmt: skip
-    fig.update_xaxes(range=[x0, x1], autorange=False)
-    fig.update_yaxes(range=[y1, y0], autorange=False)
+    layout["xaxis"] = {**layout.get("xaxis", {}), "range": [x0, x1], "autorange": False}
+    layout["yaxis"] = {**layout.get("yaxis", {}), "range": [y1, y0], "autorange": False}
 
 
 # Cells of a clickable figure: one invisible marker each (SVG), so keep it to small planes.
@@ -251,6 +354,54 @@ def with_click_layer(fig: go.Figure, rows: int, cols: int) -> bool:
     return True
 
 
+def channel_ranges(
+    stack: np.ndarray, *, signed: bool = True, shared: bool = True
+) -> list[tuple[float, float]]:
+    """One ``zrange`` per channel of ``stack`` (H, W, N) for :func:`heatmap_figure`.
+
+    With ``shared`` every channel gets the same range, so figures drawn one channel at a time
+    obey the "shared colour range" switch like a mosaic does.
+    """
+    lo, hi = display.colour_range(np.asarray(stack), signed=signed, shared=shared)
+    return [(float(a), float(b)) for a, b in zip(lo, hi, strict=True)]
+
+
+def cell_texts(plane: np.ndarray, digits: int) -> list[list[str]]:
+    """The numbers printed in a plane's cells, with one number of decimals for all of them.
+
+    The largest magnitude gets ``digits`` significant digits and every cell the same decimals
+    (a table's rule: 0.000482 beside 24.8 prints as 0, and the hover has every digit);
+    trailing zeros are dropped, so integer kernels print as integers.
+    """
+    a = np.asarray(plane, dtype=np.float64)
+    finite = a[np.isfinite(a)]
+    top = float(np.max(np.abs(finite))) if finite.size else 0.0
+    decimals = 0 if top == 0 else int(np.clip(digits - 1 - np.floor(np.log10(top)), 0, 6))
+    out = []
+    for row in a.tolist():
+        texts = []
+        for v in row:
+            if not np.isfinite(v):
+                texts.append("")
+                continue
+            t = f"{v:.{decimals}f}"
+            if "." in t:
+                t = t.rstrip("0").rstrip(".")
+            texts.append("0" if t == "-0" else t)
+        out.append(texts)
+    return out
+
+
+# Width of a character of Streamlit's sans-serif font in ems, as Chromium draws it (digits
+# 0.5, "." 0.23), rounded up so that the estimate never falls short.
+_CHAR_EM = {".": 0.26, "-": 0.36}
+_CELL_PAD = 6  # pixels left free in a cell, beside its widest number
+
+
+def _text_px(text: str, font_px: float) -> float:
+    return sum(_CHAR_EM.get(ch, 0.52) for ch in text) * font_px
+
+
 @_shared
 def heatmap_figure(
     plane: np.ndarray,
@@ -270,10 +421,16 @@ def heatmap_figure(
 
     ``square`` keeps cells square (images, kernels); a weight matrix may stretch instead.
     ``marks`` outlines a pixel and/or a rectangle and shades cells (see :class:`Marks`).
+
+    Numbers in cells are ``CELL_TEXT_PX`` (scaled in teacher mode) with ``digits``
+    significant digits, and the cells are made large enough for the widest of them: a square
+    heatmap that prints numbers gets a width of its own (``layout.width``) and ``height`` is
+    then a minimum. Draw it in a column or row at least that wide (:func:`chart` does not
+    stretch it).
     """
     plane = np.asarray(plane, dtype=np.float32)
     if plane.size > MAX_HOVER_VALUES:
-        return mosaic_figure(
+        return mosaic_figure.__wrapped__(
             plane[:, :, None], title=title, signed=signed, shared=True, marks=marks
         )
     if zrange is None:
@@ -281,6 +438,10 @@ def heatmap_figure(
         zrange = (float(lo[0]), float(hi[0]))
     if annotate is None:
         annotate = max(plane.shape) <= MAX_ANNOTATED_SIDE
+    rows, cols = plane.shape
+    summary = display.summary(plane)
+    top = _title_space(title, summary)
+    bar = _px(60) if showscale else 0
     if square:
         axes = dict(
             yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain"),
@@ -288,47 +449,86 @@ def heatmap_figure(
         )
     else:
         axes = dict(yaxis=dict(autorange="reversed"))
-    fig = go.Figure(
-        go.Heatmap(
-            z=plane,
-            zmin=zrange[0],
-            zmax=zrange[1],
-            colorscale=SIGNED_SCALE if signed else SEQUENTIAL_SCALE,
-            texttemplate=f"%{{z:.{digits}~g}}" if annotate else None,
-            hovertemplate=f"row %{{y}}, column %{{x}}<br>{value_label} %{{z:.4f}}<extra></extra>",
-            colorbar=dict(thickness=12),
-            showscale=showscale,
-        ),
-        layout=axes,  # in the constructor: far cheaper than update_xaxes/update_yaxes after
+    trace = dict(
+        type="heatmap",
+        z=plane,
+        zmin=float(zrange[0]),
+        zmax=float(zrange[1]),
+        colorscale=_SCALES[SIGNED_SCALE if signed else SEQUENTIAL_SCALE],
+        hovertemplate=f"row %{{y}}, column %{{x}}<br>{value_label} %{{z:.4f}}<extra></extra>",
+        colorbar=dict(thickness=_px(12)),
+        showscale=showscale,
     )
+    width = None
+    if annotate:
+        font = _px(CELL_TEXT_PX)
+        texts = cell_texts(plane, digits)
+        widest = max((_text_px(t, font) for row in texts for t in row), default=0.0)
+        cell_w = max(widest + _CELL_PAD, 1.9 * font)
+        cell_h = 1.9 * font
+        trace.update(text=texts, texttemplate="%{text}", textfont=dict(size=font))
+        if square:
+            cell = max(cell_w, cell_h, ((height or 0) - top - 10) / rows)
+            width = int(np.ceil(cols * cell + 20 + bar))
+            height = int(np.ceil(rows * cell + top + 10))
+        else:
+            height = int(max(height or 0, np.ceil(rows * cell_h + top + 10)))
+    layout = axes
+    extra_top = 0
+    if width is not None:
+        # The summary line may be wider than a small grid of numbers: break it in two.
+        if _text_px(summary, _px(11)) + 20 > width and ", " in summary:
+            cut = summary.rfind(", ", 0, len(summary) // 2 + 8)
+            summary = summary[: cut + 1] + "<br>" + summary[cut + 2 :]
+            extra_top = _px(18)
+            height += extra_top
+        lines = summary.split("<br>")
+        width = int(max(width, max(_text_px(t, _px(11)) for t in lines) + 20))
+        layout["width"] = width
     if marks is not None:
-        _draw_marks(fig, marks, plane.shape)
+        layout["shapes"] = _mark_shapes(marks, plane.shape)
         if marks.box is not None:
-            _show_box_padding(fig, marks.box, plane.shape)
-    return _layout(
-        fig, title=title, height=height or _height_for(plane.shape), summary=display.summary(plane)
+            _box_padding(layout, marks.box, plane.shape)
+    layout = _layout(
+        layout,
+        title=title,
+        height=height or _height_for(plane.shape),
+        summary=summary,
+        extra_top=extra_top,
     )
+    return dict(data=[trace], layout=layout)
 
 
 def _lut(scale: str) -> np.ndarray:
+    """255 colours of a Plotly colour scale (RGB uint8), and white as colour 255 for gaps."""
     colours = pc.sample_colorscale(
-        pc.get_colorscale(scale), np.linspace(0, 1, 256).tolist(), colortype="tuple"
+        pc.get_colorscale(scale), np.linspace(0, 1, 255).tolist(), colortype="tuple"
     )
-    return (np.asarray(colours) * 255).round().astype(np.uint8)
+    lut = (np.asarray(colours) * 255).round().astype(np.uint8)
+    return np.vstack([lut, [[255, 255, 255]]]).astype(np.uint8)
 
 
 _LUTS: dict[str, np.ndarray] = {}
 
 
-def _colourise(values01: np.ndarray, scale: str) -> np.ndarray:
-    """Map [0, 1] values (NaN = gap) to RGB uint8 with a Plotly colour scale; gaps are white."""
-    if scale not in _LUTS:
+def _palette_png(values01: np.ndarray, scale: str) -> dict:
+    """[0, 1] values (NaN = gap, white) as an image trace: a palette PNG of the colour scale.
+
+    One byte per pixel instead of three: Pillow compresses a third of the data, several times
+    faster than the RGB image, and the browser shows the same colours.
+    """
+    if scale not in _LUTS:  # setdefault would sample the scale on every call
         _LUTS[scale] = _lut(scale)
     lut = _LUTS[scale]
-    idx = np.nan_to_num(values01, nan=0.0)
-    rgb = lut[np.clip((idx * 255).round(), 0, 255).astype(np.intp)]
-    rgb[np.isnan(values01)] = 255
-    return rgb
+    index = np.full(values01.shape, 255, np.uint8)
+    finite = np.isfinite(values01)
+    index[finite] = np.clip(np.rint(values01[finite] * 254), 0, 254).astype(np.uint8)
+    img = Image.frombytes("P", index.shape[::-1], np.ascontiguousarray(index).tobytes())
+    img.putpalette(lut.ravel().tolist())
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return dict(type="image", source=uri, hoverinfo="skip")
 
 
 @_shared
@@ -342,8 +542,12 @@ def mosaic_figure(
     cols: int | None = None,
     height: int | None = None,
     marks: Marks | None = None,
+    first_channel: int = 0,
 ):
     """Every channel of ``stack`` (H, W, N) in ONE figure, as tiles of a mosaic.
+
+    ``first_channel`` numbers the tiles (labels and hover) when ``stack`` is a slice of the
+    channels, e.g. one page of 64 of them (:func:`ui.widgets.channel_page`).
 
     With ``shared`` one colour range serves all channels (comparable brightness); otherwise each
     channel is stretched over the whole scale. Small mosaics are heatmaps whose hover names the
@@ -352,43 +556,40 @@ def mosaic_figure(
     """
     stack = display.as_stack(np.asarray(stack, dtype=np.float32))
     n = stack.shape[2]
-    labels = labels or [f"channel {i}" for i in range(n)]
+    # Many small tiles (a phone shows 64 at 40 px): the number alone, as the title names them.
+    name = "channel " if n <= 16 else ""
+    labels = labels or [f"{name}{first_channel + i}" for i in range(n)]
     normed = display.normalise(stack, signed=signed, shared=shared)
     tiles = display.mosaic(normed, cols=cols)
     scale = SIGNED_SCALE if signed else SEQUENTIAL_SCALE
     values = tiles.values
-    if values.size <= MAX_HOVER_VALUES:
+    big = values.size > MAX_HOVER_VALUES
+    step = max(1, int(np.ceil(max(values.shape) / MAX_MOSAIC_SIDE))) if big else 1
+    if not big:
         real = display.mosaic(stack, cols=tiles.cols, gap=tiles.gap).values
         chan = np.full(values.shape, np.nan, np.float32)
+        h, w = tiles.tile_shape
         for k in range(n):
             y, x = tiles.tile_origin(k)
-            h, w = tiles.tile_shape
-            chan[y : y + h, x : x + w] = k
-        fig = go.Figure(
-            go.Heatmap(
-                z=values,
-                zmin=0,
-                zmax=1,
-                customdata=np.dstack([real, chan]),
-                colorscale=scale,
-                showscale=False,
-                hoverongaps=False,
-                hovertemplate="channel %{customdata[1]:.0f}<br>value %{customdata[0]:.4f}"
-                "<extra></extra>",
-            )
+            chan[y : y + h, x : x + w] = first_channel + k
+        trace = dict(
+            type="heatmap",
+            z=values,
+            zmin=0,
+            zmax=1,
+            customdata=np.dstack([real, chan]),
+            colorscale=_SCALES[scale],
+            showscale=False,
+            hoverongaps=False,
+            hovertemplate="channel %{customdata[1]:.0f}<br>value %{customdata[0]:.4f}"
+            "<extra></extra>",
         )
-        fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain")
+        layout = dict(yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain"))
     else:
-        step = max(1, int(np.ceil(max(values.shape) / MAX_MOSAIC_SIDE)))
-        fig = px.imshow(_colourise(values[::step, ::step], scale), binary_string=True)
-        fig.update_traces(hoverinfo="skip", hovertemplate=None)
-    if n <= 64 and n > 1:
-        h, w = tiles.tile_shape
-        step = (
-            1
-            if values.size <= MAX_HOVER_VALUES
-            else max(1, int(np.ceil(max(values.shape) / MAX_MOSAIC_SIDE)))
-        )
+        trace = _palette_png(values[::step, ::step], scale)
+        layout = {k: dict(v) for k, v in _IMAGE_AXES.items()}
+    labelled = 1 < n <= 64
+    if labelled:
         notes = []
         for k in range(n):
             y, x = tiles.tile_origin(k)
@@ -400,24 +601,21 @@ def mosaic_figure(
                     showarrow=False,
                     xanchor="left",
                     yanchor="bottom",
-                    font=dict(size=10),
+                    font=dict(size=_px(11)),
                 )
             )
-        fig.update_layout(annotations=notes)  # one call: add_annotation costs ~5 ms each
+        layout["annotations"] = notes
     if marks is not None:
-        big = values.size > MAX_HOVER_VALUES
-        step = int(np.ceil(max(values.shape) / MAX_MOSAIC_SIDE)) if big else 1
         origins = [tiles.tile_origin(k) for k in range(n)]
-        _draw_marks(fig, marks, tiles.tile_shape, origins, clip=True, scale=step)
-    top = (40 if title else 10) + 18  # room for the title and the summary line
-    fig = _layout(
-        fig,
+        layout["shapes"] = _mark_shapes(marks, tiles.tile_shape, origins, clip=True, scale=step)
+    layout = _layout(
+        layout,
         title=title,
         height=height or _height_for(values.shape, 700, cap=900),
         summary=display.summary(stack),
+        extra_top=_px(16) if labelled else 0,
     )
-    fig.update_layout(margin=dict(t=top + (14 if 1 < n <= 64 else 0)))
-    return fig
+    return dict(data=[trace], layout=layout)
 
 
 def colourbar_note(signed: bool, shared: bool) -> str:
@@ -439,7 +637,7 @@ def shape_diagram(stages: list[tuple[str, tuple[int, int, int], str]], *, height
     ``kind`` is "tensor" or "kernel". Sides are drawn on a square-root scale so that a 12×12
     image and a 1×1 kernel are both visible; the caption carries the true numbers.
     """
-    fig = go.Figure()
+    data, notes = [], []
     x = 0.0
     colours = {"tensor": ("#cfe3f5", "#2a6fb0"), "kernel": ("#f7d9c4", "#b4561b")}
     for caption, (h, w, c), kind in stages:
@@ -454,10 +652,11 @@ def shape_diagram(stages: list[tuple[str, tuple[int, int, int], str]], *, height
         ]
         for face in faces:
             xs, ys = zip(*(face + face[:1]), strict=True)
-            fig.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=ys,
+            data.append(
+                dict(
+                    type="scatter",
+                    x=[float(v) for v in xs],
+                    y=[float(v) for v in ys],
                     fill="toself",
                     fillcolor=fill,
                     line=dict(color=line, width=1.5),
@@ -467,19 +666,28 @@ def shape_diagram(stages: list[tuple[str, tuple[int, int, int], str]], *, height
                     showlegend=False,
                 )
             )
-        fig.add_annotation(
-            x=x + (fw + dx) / 2,
-            y=-1.2,
-            text=caption.replace("\n", "<br>"),
-            showarrow=False,
-            yanchor="top",
-            font=dict(size=13),
+        notes.append(
+            dict(
+                x=float(x + (fw + dx) / 2),
+                y=-1.2,
+                text=caption.replace("\n", "<br>"),
+                showarrow=False,
+                yanchor="top",
+                font=dict(size=_px(13)),
+            )
         )
         x += fw + dx + 4.5
-    fig.update_xaxes(visible=False, range=[-1, x - 3])
-    fig.update_yaxes(visible=False, scaleanchor="x", range=[-8, 14])
-    fig.update_layout(height=height, margin=dict(l=5, r=5, t=5, b=5), plot_bgcolor="white")
-    return fig
+    layout = dict(
+        xaxis=dict(visible=False, range=[-1, float(x - 3)]),
+        yaxis=dict(visible=False, scaleanchor="x", range=[-8, 14]),
+        annotations=notes,
+        height=int(height * text_scale()),
+        margin=dict(l=5, r=5, t=5, b=5),
+        plot_bgcolor="white",
+        font=dict(size=_px(12)),
+        template="none",
+    )
+    return dict(data=data, layout=layout)
 
 
 def result_figure(stack: np.ndarray, *, like: np.ndarray, title: str):
@@ -539,9 +747,32 @@ def with_taps(fig: go.Figure, rows, cols) -> go.Figure:
     return fig
 
 
-def chart(where, fig: go.Figure, *, key: str, alt: str | None = None, **kwargs):
-    """``where.plotly_chart(fig)``: the one place the depthwise page draws a chart.
+_TAGS = re.compile(r"<[^>]+>")
 
-    Same signature as the ``chart`` on branch i9fig (toolbar and accessible name); when that
-    is merged, keep its version and drop this one."""
-    return where.plotly_chart(fig, key=key, **kwargs)
+
+def describe(fig: go.Figure) -> str:
+    """A figure's accessible name: its title and its summary line (shape, min, max, mean)."""
+    title = fig.layout.title
+    parts = [title.text, title.subtitle.text if title.subtitle else None]
+    text = ". ".join(
+        " ".join(_TAGS.sub(" ", p).split()) for p in parts if p and _TAGS.sub("", p).strip()
+    )
+    return text or "Chart"
+
+
+def chart(where, fig: go.Figure, *, key: str, alt: str | None = None, **kwargs):
+    """``where.plotly_chart(fig)`` the app's way: a toolbar with only the PNG download, and an
+    accessible name (``alt``, by default the figure's title and summary) for screen readers.
+
+    A figure with a width of its own (numbers in cells) keeps it, so its numbers stay legible:
+    put it in a row that wraps (``st.container(horizontal=True, wrap=True)``) or a wide column.
+    """
+    width = "content" if fig.layout.width else "stretch"
+    return where.plotly_chart(
+        fig,
+        key=key,
+        config=CHART_CONFIG,
+        alt=alt or describe(fig),
+        width=kwargs.pop("width", width),
+        **kwargs,
+    )

@@ -22,6 +22,7 @@ from sepconv_core.learn import fit_both
 from sepconv_core.learned_kernels import load_learned_kernels
 from sepconv_core.tasks import make_task
 from ui import pool
+from ui.figures import chart
 from ui.state import ASSETS
 
 TIME_BUDGET = 8.0  # seconds per model, so one run cannot keep a worker for long
@@ -131,4 +132,4 @@ def follow(key: tuple, steps: int) -> None:
         min(1.0, done),
         text=f"Training the {model} layer: step {step} of {steps}, loss {loss:.3g}",
     )
-    st.plotly_chart(_live_figure(curves), key="ln_live")
+    chart(st, _live_figure(curves), key="ln_live", alt="Loss while training, both layers")

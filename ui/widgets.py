@@ -181,3 +181,29 @@ def dilation_control(prefix: str, *, max_dilation: int = 4, where=st) -> int:
             "dilation).",
         )
     )
+
+
+def channel_page(key: str, total: int, *, size: int = 64) -> range:
+    """Which channels a mosaic shows: all of them, or a page of ``size``.
+
+    256 tiles in one figure are specks on a phone; a page of 64 keeps each tile large enough
+    to see, and labelled. Drawn only when there are more than ``size`` channels.
+    """
+    if total <= size:
+        return range(total)
+    pages = {
+        f"{s}–{min(s + size, total) - 1}": range(s, min(s + size, total))
+        for s in range(0, total, size)
+    }
+    choice = st.segmented_control(
+        "Channels shown",
+        [f"all {total}", *pages],
+        default=f"all {total}",
+        required=True,
+        key=key,
+        help=f"All {total} at once, or {size} at a time: larger tiles, each labelled "
+        "(easier on a phone).",
+        bind="query-params",
+        persist_state="session",
+    )
+    return pages.get(choice, range(total))

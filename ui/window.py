@@ -31,6 +31,7 @@ from sepconv_core.window import (
 )
 from ui.figures import (
     Marks,
+    channel_ranges,
     chart,
     colourbar_note,
     heatmap_figure,
@@ -344,9 +345,13 @@ def _pixel_detail(
     st.subheader("Depthwise: patch ⊙ kernel, then Σ", divider="gray")
     first = _group_start("dw4_channels", n, CHANNELS_AT_ONCE)
     _group_slider("Depthwise channels shown", "dw4_channels", n, CHANNELS_AT_ONCE)
+    # The colour switch holds here too: kernels (and products) share one range across channels.
+    k_ranges = channel_ranges(np.moveaxis(dw.kernels, 0, -1), shared=shared)
+    p_ranges = channel_ranges(np.moveaxis(dw.products, 0, -1), shared=shared)
     for i in range(first, min(first + CHANNELS_AT_ONCE, n)):
         c, mi = divmod(i, m)
-        p1, p2, p3, p4 = st.columns([2, 2, 2, 2], vertical_alignment="center")
+        # A row that wraps: numbers keep a legible size, and the figures move down instead.
+        p1 = p2 = p3 = p4 = st.container(horizontal=True, wrap=True, vertical_alignment="center")
         chart(
             p1,
             heatmap_figure(
@@ -355,7 +360,6 @@ def _pixel_detail(
                 signed=False,
                 zrange=(0, 1),
                 digits=2,
-                height=230,
                 showscale=False,
                 marks=Marks(shaded=dw.padding_mask),
             ),
@@ -364,14 +368,22 @@ def _pixel_detail(
         chart(
             p2,
             heatmap_figure(
-                dw.kernels[i], title=f"⊙ its kernel {mi}", digits=2, height=230, showscale=False
+                dw.kernels[i],
+                title=f"⊙ its kernel {mi}",
+                zrange=k_ranges[i],
+                digits=2,
+                showscale=False,
             ),
             key=f"dw4_kernel_{i}",
         )
         chart(
             p3,
             heatmap_figure(
-                dw.products[i], title="= products", digits=2, height=230, showscale=False
+                dw.products[i],
+                title="= products",
+                zrange=p_ranges[i],
+                digits=2,
+                showscale=False,
             ),
             key=f"dw4_prod_{i}",
         )

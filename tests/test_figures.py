@@ -1,0 +1,152 @@
+"""ui/figures.py: the figures are valid Plotly, their colours and numbers are what they claim,
+and the figure cache is bounded and hands out independent copies.
+
+Figures are built without Plotly's validation (it was most of their cost), so every kind is
+validated here instead: a misspelt property, or a plotly.py-only shorthand such as
+``line_width``, would reach the browser unnoticed otherwise.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+
+import numpy as np
+import plotly.colors as pc
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+from PIL import Image
+
+from ui import figures
+
+logging.disable(logging.WARNING)  # no Streamlit run here: its "bare mode" warnings
+
+RNG = np.random.default_rng(0)
+SIGNED = RNG.standard_normal((8, 8)).astype(np.float32)
+
+
+def _all_kinds():
+    big = RNG.standard_normal((300, 300)).astype(np.float32)  # beyond MAX_HOVER_VALUES: a PNG
+    stack = RNG.standard_normal((40, 40, 30)).astype(np.float32)  # 48k values: a PNG mosaic
+    return {
+        "image": figures.image_figure(RNG.random((20, 30, 3)), title="input"),
+        "grey image": figures.image_figure(RNG.random((20, 30, 1)), title="grey"),
+        "numbers": figures.heatmap_figure(SIGNED, title="output"),
+        "box in padding": figures.heatmap_figure(
+            SIGNED, marks=figures.Marks(box=(-2, -2, 2, 2), pixel=(0, 0)), title="padded"
+        ),
+        "shaded": figures.heatmap_figure(
+            SIGNED, marks=figures.Marks(shaded=SIGNED > 1), square=False, title="weights"
+        ),
+        "large plane": figures.heatmap_figure(big, title="large"),
+        "small mosaic": figures.mosaic_figure(
+            RNG.standard_normal((6, 6, 5)), marks=figures.Marks(pixel=(1, 1)), title="m"
+        ),
+        "large mosaic": figures.mosaic_figure(
+            stack, marks=figures.Marks(box=(0, 0, 3, 3)), title="big m"
+        ),
+        "diagram": figures.shape_diagram([("input\n12×12×3", (12, 12, 3), "tensor")]),
+    }
+
+
+@pytest.mark.parametrize("name", list(_all_kinds()))
+def test_every_kind_of_figure_passes_plotly_validation(name):
+    fig = _all_kinds()[name]
+    checked = go.Figure(fig.to_dict())  # validating constructor: raises on an invalid property
+    # ... and rewrites plotly.py's shorthands (line_width), which plotly.js would not know
+    assert _plain(checked) == _plain(fig)
+
+
+def _plain(fig) -> dict:
+    spec = json.loads(pio.to_json(fig, validate=False))
+    spec["layout"].pop("template", None)  # "none" is expanded by validation
+    return spec
+
+
+def test_validation_would_catch_a_misspelt_property():
+    """The test above can fail."""
+    with pytest.raises(ValueError):
+        go.Figure({"layout": {"shapes": [{"type": "rect", "lien": {"width": 0}}]}})
+
+
+def _png(fig) -> np.ndarray:
+    source = fig.data[0].source
+    data = base64.b64decode(source.split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(int)
+
+
+def test_large_mosaic_png_shows_the_colour_scale_and_white_gaps():
+    """Each pixel of the PNG is the signed scale's colour at that channel's value (Plotly's own
+    sampling of RdBu_r), within one of the 255 steps; the gaps between tiles are white."""
+    stack = RNG.standard_normal((100, 100, 5)).astype(np.float32)
+    fig = figures.mosaic_figure(stack, shared=True)
+    rgb = _png(fig)
+    m = np.abs(stack).max()
+    for y, x, c in [(0, 0, 0), (50, 20, 0), (99, 99, 0), (10, 10, 1), (70, 3, 2)]:
+        tiles = figures.display.mosaic(stack, cols=3)
+        oy, ox = tiles.tile_origin(c)
+        at = (stack[y, x, c] + m) / (2 * m)
+        (want,) = pc.sample_colorscale(pc.get_colorscale("RdBu_r"), [float(at)], colortype="tuple")
+        assert np.abs(rgb[oy + y, ox + x] - np.asarray(want) * 255).max() <= 6
+    gap_x = tiles.tile_shape[1]  # first gap column
+    assert (rgb[:100, gap_x] == 255).all()
+
+
+def test_signed_heatmaps_put_white_at_zero():
+    """The trace carries the scale itself (plotly.js knows no "RdBu_r"): its middle is white."""
+    scale = figures.heatmap_figure(SIGNED).data[0].colorscale
+    (mid,) = pc.sample_colorscale([list(s) for s in scale], [0.5], colortype="tuple")
+    assert min(mid) > 0.95
+
+
+def test_channel_ranges_follow_the_switch():
+    stack = np.stack([SIGNED, 3 * SIGNED, SIGNED / 10], axis=-1)
+    shared = figures.channel_ranges(stack, shared=True)
+    top = float(np.abs(stack).max())
+    assert shared == [(-top, top)] * 3
+    own = figures.channel_ranges(stack, shared=False)
+    for c, (lo, hi) in enumerate(own):
+        assert hi == pytest.approx(float(np.abs(stack[:, :, c]).max()))
+        assert lo == -hi
+
+
+def test_cell_texts_share_decimals_and_stay_close_to_the_values():
+    plane = np.array([[24.8123, 0.000482], [-3.14159, -0.04]])
+    texts = figures.cell_texts(plane, 3)
+    assert texts == [["24.8", "0"], ["-3.1", "0"]]
+    for row, trow in zip(plane, texts, strict=True):
+        for v, t in zip(row, trow, strict=True):
+            assert abs(float(t) - v) <= 0.05 + 1e-12
+    assert figures.cell_texts(np.array([[-12.0, 0.0, 2.0]]), 3) == [["-12", "0", "2"]]
+    assert figures.cell_texts(np.array([[0.23456, 0.9]]), 2) == [["0.23", "0.9"]]
+
+
+def test_cells_are_wide_enough_for_their_numbers():
+    """A heatmap that prints numbers is at least as wide as its columns of widest numbers."""
+    plane = np.full((6, 10), -24.8)
+    fig = figures.heatmap_figure(plane, showscale=False)
+    widest = len("-24.8") * 0.5 * figures.CELL_TEXT_PX  # digits are 0.5 em in the app's font
+    assert fig.data[0].textfont.size >= 11
+    assert fig.layout.width >= 10 * widest
+
+
+def test_cache_is_bounded_and_copies_are_independent():
+    figures._figures.clear()
+    first = figures.heatmap_figure(SIGNED, title="one")
+    first.update_layout(title_text="changed by a caller")
+    assert figures.with_click_layer(first, 8, 8)
+    again = figures.heatmap_figure(SIGNED, title="one")
+    assert again.layout.title.text == "one"
+    assert len(again.data) == 1
+    for i in range(figures.FIGURE_CACHE_SIZE + 10):
+        figures.heatmap_figure(SIGNED + i)
+    assert len(figures._figures) == figures.FIGURE_CACHE_SIZE
+
+
+def test_accessible_name_has_title_and_summary():
+    fig = figures.heatmap_figure(np.array([[1.0, 2.0], [3.0, 6.0]]), title="kernel<br><b>A</b>")
+    assert figures.describe(fig) == "kernel A. 2 × 2: min 1, max 6, mean 3"
+    assert figures.describe(go.Figure()) == "Chart"

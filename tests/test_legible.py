@@ -1,0 +1,216 @@
+"""Issue 9 in Chromium: numbers in cells are legible and fit their cells (at 1400 px wide and in
+teacher mode), the shared colour range holds on step 1, every chart has one toolbar button and
+an accessible name, and the depthwise page fits a phone.
+
+Sizes are measured on the SVG text the browser drew (computed font size, bounding box), and
+cells from the spacing of the numbers' centres, so nothing here trusts the app's own estimate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+MIN_PX = 11
+
+# For every chart that prints numbers: font sizes, and the worst fit of a number in its cell.
+CELL_NUMBERS = """() => [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')]
+  .map(plot => {
+    const labels = [...plot.querySelectorAll('.heatmap-label text')]
+      .filter(t => t.textContent.trim());
+    if (!labels.length) return null;
+    const boxes = labels.map(t => t.getBBox());
+    const sizes = labels.map(t => parseFloat(getComputedStyle(t).fontSize));
+    const pitch = (vals, whole) => {
+      const u = [...new Set(vals.map(v => Math.round(v * 2) / 2))].sort((a, b) => a - b);
+      let best = whole;
+      for (let i = 1; i < u.length; i++) best = Math.min(best, u[i] - u[i - 1]);
+      return best;
+    };
+    const area = plot.querySelector('.nsewdrag').getBBox();
+    const px = pitch(boxes.map(b => b.x + b.width / 2), area.width);
+    const py = pitch(boxes.map(b => b.y + b.height / 2), area.height);
+    return {
+      title: (plot.querySelector('.gtitle') || {}).textContent || '?',
+      minFont: Math.min(...sizes),
+      maxFont: Math.max(...sizes),
+      widthOver: Math.max(...boxes.map(b => b.width - (px - 2))),
+      heightOver: Math.max(...boxes.map(b => 0.75 * b.height - py)),
+    };
+  }).filter(Boolean)"""
+
+
+def settle(page) -> None:
+    page.wait_for_timeout(400)
+    page.wait_for_selector(IDLE)
+    page.wait_for_timeout(300)
+    page.wait_for_selector(IDLE)
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": min(height, 12_000)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size(size)
+
+
+def _open(page, url: str, *clicks: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("h1")
+    settle(page)
+    for text in clicks:
+        page.get_by_text(text, exact=True).first.click()
+        settle(page)
+    page.wait_for_selector(".js-plotly-plot .heatmap-label", state="attached")
+    page.wait_for_timeout(800)
+
+
+def _numbers(page) -> list[dict]:
+    return page.evaluate(CELL_NUMBERS)
+
+
+def _kernel_7(page) -> None:
+    slider = page.get_by_role("slider", name="Kernel size k")
+    slider.focus()
+    page.keyboard.press("End")
+    settle(page)
+
+
+VIEWS = {
+    "tiny step 0": ("depthwise", ["0 · Input"]),
+    "tiny step 1": ("depthwise", ["1 · Depthwise"]),
+    "tiny step 3": ("depthwise", ["3 · Same as a normal convolution?"]),
+    "tiny step 4": ("depthwise", ["4 · Inside one output pixel"]),
+    "spatial": ("spatial", []),
+}
+
+
+@pytest.mark.parametrize("teacher", [False, True], ids=["plain", "teacher"])
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_numbers_in_cells_are_legible_and_fit(page, app_url, view, teacher):
+    """At 1400 px wide every number printed in a cell is at least 11 px and fits its cell; in
+    teacher mode it is larger than that and still fits."""
+    path, clicks = VIEWS[view]
+    _open(page, f"{app_url}/{path}" + ("?teacher=1" if teacher else ""), *clicks)
+    charts = _numbers(page)
+    assert charts, "no numbers printed on this view"
+    smallest = min(c["minFont"] for c in charts)
+    assert smallest >= (15 if teacher else MIN_PX), charts
+    if not teacher:  # and teacher mode's larger text stays in teacher mode's session
+        assert max(c["maxFont"] for c in charts) < 15, charts
+    for c in charts:
+        assert c["widthOver"] <= 0, c
+        assert c["heightOver"] <= 0, c
+    if view == "tiny step 1":
+        shot(page, f"legible-{view.replace(' ', '-')}-{'teacher' if teacher else 'plain'}")
+
+
+def test_seven_by_seven_patches_are_legible(page, app_url):
+    _open(page, f"{app_url}/depthwise", "4 · Inside one output pixel")
+    _kernel_7(page)
+    page.wait_for_timeout(800)
+    patches = [c for c in _numbers(page) if c["title"].startswith("patch")]
+    assert patches
+    for c in patches:
+        assert c["minFont"] >= MIN_PX and c["widthOver"] <= 0 and c["heightOver"] <= 0, c
+    shot(page, "legible-step4-k7")
+
+
+RANGES = """() => [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')]
+  .filter(p => ((p.querySelector('.gtitle') || {}).textContent || '').startsWith('depthwise o'))
+  .map(p => [p.data[0].zmin, p.data[0].zmax])"""
+
+
+def test_shared_colour_range_holds_on_step_1(page, app_url):
+    """One range for the three depthwise outputs (the largest |value| of them all); per channel,
+    three different ranges."""
+    _open(page, f"{app_url}/depthwise", "1 · Depthwise")
+    shared = page.evaluate(RANGES)
+    assert len(shared) == 3
+    assert len({tuple(r) for r in shared}) == 1
+    page.get_by_text("per channel", exact=True).click()
+    settle(page)
+    page.wait_for_timeout(800)
+    own = page.evaluate(RANGES)
+    assert len({tuple(r) for r in own}) == 3
+    assert max(hi for _, hi in own) == pytest.approx(shared[0][1])
+
+
+CHARTS = """() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPlotlyChart]')]
+  .map(c => ({
+    name: (c.querySelector('[role=figure]') || c).getAttribute('aria-label'),
+    buttons: c.querySelectorAll('.modebar-btn').length,
+  }))"""
+
+
+@pytest.mark.parametrize(
+    "path, clicks",
+    [
+        ("", []),
+        ("spatial", []),
+        ("depthwise", ["4 · Inside one output pixel"]),
+        ("cost", []),
+        ("tinynet", []),
+        ("learned", []),
+    ],
+)
+def test_every_chart_has_one_toolbar_button_and_a_name(page, app_url, path, clicks):
+    page.goto(f"{app_url}/{path}")
+    page.wait_for_selector("h1")
+    settle(page)
+    for text in clicks:
+        page.get_by_text(text, exact=True).first.click()
+        settle(page)
+    page.wait_for_selector(".js-plotly-plot", state="attached")
+    page.wait_for_timeout(800)
+    charts = page.evaluate(CHARTS)
+    assert charts
+    for c in charts:
+        assert c["buttons"] <= 1, c
+        assert c["name"] and c["name"] != "Chart" and len(c["name"]) > 8, c
+
+
+@pytest.fixture()
+def phone(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    context.close()
+
+
+PHONE_GEOMETRY = """() => {
+  const main = document.querySelector('[data-testid=stMain]');
+  const radio = main.querySelector('[data-testid=stRadio]');
+  let box = radio;  // the bordered box of controls around the first radio
+  while (box && !(parseFloat(getComputedStyle(box).borderTopWidth) > 0)) box = box.parentElement;
+  return {
+    height: main.scrollHeight,
+    controls: box ? box.getBoundingClientRect().height : null,
+    width: main.scrollWidth,
+  };
+}"""
+
+
+def test_depthwise_page_on_a_phone(phone, app_url):
+    """390×844: the controls take well under a screen, nothing is wider than the screen, and
+    step 4 is far shorter than the 8,700 px it was."""
+    _open(phone, f"{app_url}/depthwise")
+    first = phone.evaluate(PHONE_GEOMETRY)
+    assert first["controls"] is not None and first["controls"] < 0.6 * 844, first
+    assert first["width"] <= 390, first
+    shot(phone, "phone-depthwise-step0")
+    phone.get_by_text("4 · Inside one output pixel", exact=True).click()
+    settle(phone)
+    phone.wait_for_timeout(800)
+    step4 = phone.evaluate(PHONE_GEOMETRY)
+    assert step4["height"] < 6_500, step4
+    shot(phone, "phone-depthwise-step4")
