@@ -5,7 +5,7 @@ Run with:  streamlit run app.py
 
 import streamlit as st
 
-from ui import share, style
+from ui import style, teacher
 from ui.memory import tune_malloc
 from ui.state import sidebar_image
 from ui.turns import turn
@@ -32,12 +32,17 @@ PAGES = [
 
 page = st.navigation(PAGES)
 style.apply()  # phone layout
-# A link's settings go into session state before any widget exists; the view goes back into
-# the URL at the end (ui/share.py).
-share.restore()
+# Every widget that defines a view is bound to the address (bind="query-params"): the address
+# bar is the share link, and a link opens the view it describes. The image controls come first
+# in the sidebar, but are drawn after the teacher switch, which decides whether to offer uploads.
+image_box = st.sidebar.container()
+teaching = teacher.switch()
+st.sidebar.caption(
+    "**Share this view**: the address bar always holds this page's settings; copy it and "
+    "whoever opens it sees the same view."
+)
 # Thirty students clicking at once take turns (ui/turns.py): the first reruns finish first, and
 # only a few reruns' temporaries are in memory at a time.
 with turn():
-    st.session_state["chosen_image"] = sidebar_image()
-    share.run_page(page)
-share.publish(st.session_state["chosen_image"].is_upload)
+    st.session_state["chosen_image"] = sidebar_image(image_box, allow_upload=not teaching)
+    page.run()

@@ -28,15 +28,37 @@ classic example: a 12×12×3 image and 256 kernels of 5×5×3.
 
 with st.container(border=True):
     c = st.columns(4)
-    h = c[0].number_input("Height H", 1, 4096, 12, key="cost_h")
-    w = c[0].number_input("Width W", 1, 4096, 12, key="cost_w")
-    cin = c[1].number_input("Input channels Cin", 1, 4096, 3, key="cost_cin")
-    cout = c[1].number_input("Output channels Cout", 1, 4096, 256, key="cost_cout")
+    h = c[0].number_input(
+        "Height H", 1, 4096, 12, key="cost_h", bind="query-params", persist_state="session"
+    )
+    w = c[0].number_input(
+        "Width W", 1, 4096, 12, key="cost_w", bind="query-params", persist_state="session"
+    )
+    cin = c[1].number_input(
+        "Input channels Cin",
+        1,
+        4096,
+        3,
+        key="cost_cin",
+        bind="query-params",
+        persist_state="session",
+    )
+    cout = c[1].number_input(
+        "Output channels Cout",
+        1,
+        4096,
+        256,
+        key="cost_cout",
+        bind="query-params",
+        persist_state="session",
+    )
     padding = c[3].radio(
         "Padding",
         ["valid", "same"],
         horizontal=True,
         key="cost_padding",
+        bind="query-params",
+        persist_state="session",
         help="'valid' adds nothing; 'same' adds zeros so the output is ceil(size / stride).",
     )
     # Under 'valid' the kernel must fit in the image: the box never offers a larger one.
@@ -47,10 +69,16 @@ with st.container(border=True):
         k_max,
         min(5, k_max),
         key="cost_k",
+        bind="query-params",
+        persist_state="session",
         help="At most the image size with 'valid' padding.",
     )
-    stride = c[2].number_input("Stride", 1, 8, 1, key="cost_stride")
-    m = c[3].number_input("Depth multiplier M", 1, 8, 1, key="cost_m")
+    stride = c[2].number_input(
+        "Stride", 1, 8, 1, key="cost_stride", bind="query-params", persist_state="session"
+    )
+    m = c[3].number_input(
+        "Depth multiplier M", 1, 8, 1, key="cost_m", bind="query-params", persist_state="session"
+    )
     dilation = dilation_control("cost", where=c[3], stride=stride)
 
 k = int(min(k, k_max))
@@ -77,6 +105,8 @@ formula = separable_ratio_formula(cout, k)
 quiz = st.toggle(
     "Quiz me first",
     key="cost_quiz",
+    bind="query-params",
+    persist_state="session",
     help="Hide the table until you have predicted the numbers for these settings.",
 )
 QUESTIONS = ["cost_q_shape", "cost_q_normal", "cost_q_sep", "cost_q_params"]
@@ -242,8 +272,22 @@ st.markdown(
     "the paper counts: multiply-adds, weights without biases or batch norm."
 )
 c1, c2 = st.columns(2)
-alpha = c1.select_slider("Width multiplier α", [0.25, 0.5, 0.75, 1.0], 1.0, key="mb_alpha")
-res = c2.select_slider("Resolution", [128, 160, 192, 224], 224, key="mb_res")
+alpha = c1.select_slider(
+    "Width multiplier α",
+    [0.25, 0.5, 0.75, 1.0],
+    1.0,
+    key="mb_alpha",
+    bind="query-params",
+    persist_state="session",
+)
+res = c2.select_slider(
+    "Resolution",
+    [128, 160, 192, 224],
+    224,
+    key="mb_res",
+    bind="query-params",
+    persist_state="session",
+)
 net = mobilenet_v1_cost(alpha, res)
 full = mobilenet_v1_cost(alpha, res, separable=False)
 m1, m2, m3, m4 = st.columns(4)

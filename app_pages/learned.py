@@ -37,16 +37,29 @@ with st.container(border=True):
         "Task",
         list(TASKS),
         key="ln_task",
+        bind="query-params",
+        persist_state="session",
         format_func=str.capitalize,
         help="The target is computed from the sidebar image.",
     )
-    k = c2.select_slider("Kernel size", [1, 3, 5], 3, key="ln_k")
-    steps = c3.select_slider("Steps", [50, 100, 200, 300, 500, 1000], 300, key="ln_steps")
+    k = c2.select_slider(
+        "Kernel size", [1, 3, 5], 3, key="ln_k", bind="query-params", persist_state="session"
+    )
+    steps = c3.select_slider(
+        "Steps",
+        [50, 100, 200, 300, 500, 1000],
+        300,
+        key="ln_steps",
+        bind="query-params",
+        persist_state="session",
+    )
     side = c4.select_slider(
         "Training size",
         [32, 48, 64],
         48,
         key="ln_side",
+        bind="query-params",
+        persist_state="session",
         help="The image's centre square at this size. Smaller trains faster.",
     )
     st.caption(TASKS[task])

@@ -91,6 +91,7 @@ st.page_link(
     icon="➡️",
 )
 st.caption(
-    "Every page keeps its settings in the address: the sidebar's link opens the same view for "
-    "someone else. Teachers: ?teacher=1 (or the switch in the sidebar) enlarges the text."
+    "Every page keeps its settings in the address bar: copy it, and whoever opens it sees the "
+    "same view. Settings stay when you switch pages. Teachers: add ?teacher=1 to the address "
+    "(or use the switch in the sidebar) for larger text and no upload box."
 )

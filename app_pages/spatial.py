@@ -36,6 +36,8 @@ with left:
     flipped = st.toggle(
         "True convolution (flip the kernel)",
         key="sp_flip",
+        bind="query-params",
+        persist_state="session",
         help="Deep-learning libraries slide the kernel as written (cross-correlation). The "
         "textbook convolution first rotates it by 180°.",
     )
@@ -96,6 +98,8 @@ else:
         len(f.singular_values),
         1,
         key="sp_rank_r",
+        bind="query-params",
+        persist_state="session",
         help="Each extra term adds one more column × row. With all of them the kernel is exact.",
     )
     chart(

@@ -324,8 +324,8 @@ def test_cost_quiz_hides_the_table_until_answered():
 def test_depthwise_step_4_sums_are_the_outputs_at_the_chosen_pixel():
     """Step 4, tiny input, 'same' padding, stride 2, output pixel (3, 5): every Σ on the page
     equals the output value printed beside it, and both equal the naive loops' value there
-    (tests/naive.py, from the same tiny input and seeded weights). Playing hides the sliders
-    and shows the position; stopping brings them back at that position."""
+    (tests/naive.py, from the same tiny input and seeded weights). Playing disables the sliders
+    and shows the position; stopping gives them back at that position."""
     import re
 
     from naive import naive_depthwise, naive_pointwise
@@ -367,7 +367,7 @@ def test_depthwise_step_4_sums_are_the_outputs_at_the_chosen_pixel():
 
     at.toggle(key="dw_play_0").set_value(True).run()
     assert not at.exception
-    assert "dw_row" not in [s.key for s in at.slider]
+    assert at.slider(key="dw_row").proto.disabled, "play moves the sliders, not the student"
     assert any("position 24 of 36" in p.proto.text for p in at.get("progress"))
     at.toggle(key="dw_play_0").set_value(False).run()
     assert (at.slider(key="dw_row").value, at.slider(key="dw_col").value) == (3, 5)

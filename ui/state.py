@@ -88,15 +88,15 @@ def _read_upload(uploaded) -> None:
     st.session_state["image_choice"] = UPLOAD_CHOICE
 
 
-def sidebar_image() -> ChosenImage:
-    """Draw the image controls in the sidebar and return the chosen image at working size."""
+def sidebar_image(sb, *, allow_upload: bool = True) -> ChosenImage:
+    """Draw the image controls in ``sb`` (a container in the sidebar) and return the chosen
+    image at working size. Teacher mode passes ``allow_upload=False``: nobody's photo on the
+    projector by accident."""
     samples = available_samples()
-    sb = st.sidebar
     sb.header("Image")
     choice_box = sb.container()
     uploaded = None
-    # Teacher mode (ui/share.py) shows no upload box: nobody's photo on the projector by accident.
-    if not st.session_state.get("teacher"):
+    if allow_upload:
         uploaded = sb.file_uploader(
             "Upload your own photo",
             type=["png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"],
@@ -121,6 +121,8 @@ def sidebar_image() -> ChosenImage:
             "Sample image",
             options,
             key="image_choice",
+            bind="query-params",
+            persist_state="session",
             help="Bundled samples with their licences in assets/LICENSES.md, or your upload.",
         )
     size = sb.select_slider(
@@ -128,6 +130,8 @@ def sidebar_image() -> ChosenImage:
         options=WORKING_SIZES,
         value=DEFAULT_WORKING_SIZE,
         key="work_size",
+        bind="query-params",
+        persist_state="session",
         help="Every page computes on the image reduced to this size. Smaller is faster.",
     )
     if choice == UPLOAD_CHOICE:
@@ -139,6 +143,11 @@ def sidebar_image() -> ChosenImage:
     image = _working(key, pixels, size)
     h, w, c = image.shape
     sb.caption(f"Working image: {h} × {w} × {c} ({'grayscale' if c == 1 else 'RGB'}).")
+    if choice == UPLOAD_CHOICE:
+        sb.caption(
+            "Links share settings, not your photo: whoever opens this page's address sees the "
+            "first sample instead."
+        )
     return ChosenImage(key=key, label=label, image=image, is_upload=choice == UPLOAD_CHOICE)
 
 

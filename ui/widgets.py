@@ -27,6 +27,8 @@ def kernel_picker(prefix: str, *, default_preset: str = "sobel_x") -> KernelChoi
         ["Preset", "Learned", "Random (seeded)", "Type your own"],
         horizontal=True,
         key=f"{prefix}_source",
+        bind="query-params",
+        persist_state="session",
         help="A hand-designed kernel, one learned by gradient descent (see the Learned kernels "
         "page), a random one from a seed, or numbers you type.",
     )
@@ -38,6 +40,8 @@ def kernel_picker(prefix: str, *, default_preset: str = "sobel_x") -> KernelChoi
             "Learned kernel",
             list(learned),
             key=f"{prefix}_learned",
+            bind="query-params",
+            persist_state="session",
             format_func=lambda n: learned[n].label,
         )
         entry = learned[name]
@@ -54,33 +58,54 @@ def kernel_picker(prefix: str, *, default_preset: str = "sobel_x") -> KernelChoi
             index=keys.index(default_preset),
             format_func=lambda k: kernels.PRESETS[k].name,
             key=f"{prefix}_preset",
+            bind="query-params",
+            persist_state="session",
         )
         preset = kernels.PRESETS[key]
         size = preset.default_size
         if len(preset.sizes) > 1:
             size = st.select_slider(
-                "Size", options=list(preset.sizes), value=preset.default_size, key=f"{prefix}_size"
+                "Size",
+                options=list(preset.sizes),
+                value=preset.default_size,
+                key=f"{prefix}_size_{key}",  # each preset offers its own sizes
+                bind="query-params",
+                persist_state="session",
             )
         return KernelChoice(preset.build(size), preset.name, preset.description)
     if source == "Random (seeded)":
         c1, c2, c3 = st.columns(3)
-        size = c1.slider("Size", 1, 7, 3, key=f"{prefix}_rsize")
-        seed = c2.number_input("Seed", 0, 10_000, 0, step=1, key=f"{prefix}_seed")
+        size = c1.slider(
+            "Size", 1, 7, 3, key=f"{prefix}_rsize", bind="query-params", persist_state="session"
+        )
+        seed = c2.number_input(
+            "Seed",
+            0,
+            10_000,
+            0,
+            step=1,
+            key=f"{prefix}_seed",
+            bind="query-params",
+            persist_state="session",
+        )
         rank1 = c3.checkbox(
             "Make it separable",
             False,
             key=f"{prefix}_rank1",
+            bind="query-params",
+            persist_state="session",
             help="An outer product of two random vectors, so its rank is 1.",
         )
         k = kernels.random_kernel((size, size), seed=int(seed), separable=rank1)
         kind = "separable random" if rank1 else "random"
         return KernelChoice(k, f"{kind} {size}×{size} (seed {seed})", "Random numbers from a seed.")
     text_key, good_key = f"{prefix}_text", f"{prefix}_last_good"
-    if text_key not in st.session_state:
-        st.session_state[text_key] = format_kernel(kernels.get_kernel(default_preset))
     text = st.text_area(
         "Kernel values",
+        format_kernel(kernels.get_kernel(default_preset)),
         key=text_key,
+        bind="query-params",
+        persist_state="session",
         height=140,
         help="Numbers separated by spaces or commas, one row per line (or ';'). "
         "Fractions like 1/16 and [[1, 2], [3, 4]] work. At most 15×15.",
@@ -102,6 +127,8 @@ def stride_padding(prefix: str, *, max_stride: int = 4) -> tuple[int, str]:
         max_stride,
         1,
         key=f"{prefix}_stride",
+        bind="query-params",
+        persist_state="session",
         help="How many pixels the kernel moves between outputs.",
     )
     padding = c2.radio(
@@ -109,6 +136,8 @@ def stride_padding(prefix: str, *, max_stride: int = 4) -> tuple[int, str]:
         ["valid", "same"],
         horizontal=True,
         key=f"{prefix}_padding",
+        bind="query-params",
+        persist_state="session",
         help="'valid': no padding, the output shrinks. 'same': zeros around the image so the "
         "output is ceil(size / stride) (TensorFlow's rule: any extra row or column goes at the "
         "bottom/right).",
@@ -124,6 +153,8 @@ def colour_mode(prefix: str) -> bool:
             ["shared by all channels", "per channel"],
             horizontal=True,
             key=f"{prefix}_colours",
+            bind="query-params",
+            persist_state="session",
             help="Shared: brightness is comparable across channels. Per channel: each channel is "
             "stretched so faint ones stay visible.",
         )

@@ -6,8 +6,10 @@ each input channel, the pixel on the depthwise and pointwise outputs. Below, the
 dot products (patch ⊙ kernel = products, Σ) and the pointwise ones (values · weights, Σ),
 each next to the value read from the real output so the two can be compared.
 
-The position lives in ``st.session_state["dw_row"]`` / ``["dw_col"]`` (the sliders' keys) and
-in ``["dw_pixel"]``, which survives the steps (and the playing) where the sliders are not drawn.
+The position lives in ``st.session_state["dw_row"]`` / ``["dw_col"]``, the keys of the row and
+column sliders, which are bound to the address (``?dw_row=5&dw_col=2``): whatever moves the
+position (a slider, an arrow, a click, a tick of "play") sets those keys, so the address always
+holds the pixel on screen. ``["dw_pixel"]`` keeps the last position for the other steps' marks.
 Playing is a fragment that reruns itself every 0.3-1.5 s (no sleeping, so no session waits for
 another), advances one position per tick and stops after the last one.
 """
@@ -45,6 +47,7 @@ SPEEDS = {"slow": 1.5, "medium": 0.8, "fast": 0.3}  # seconds per position
 CHANNELS_AT_ONCE = 6  # depthwise channels shown in detail
 OUTPUTS_AT_ONCE = 8  # pointwise outputs shown in detail
 _ROUND, _TICK = "_dw_play_round", "_dw_play_tick"  # see _play_key; time of the last step
+_FINISHED = "_dw_play_finished"  # play has just reached the last position
 
 
 def _play_key() -> str:
@@ -95,10 +98,10 @@ def _set(row: int, col: int) -> None:
 def _current(out_h: int, out_w: int, playing: bool) -> tuple[int, int]:
     """This run's position, inside the current output (settings may have shrunk it).
 
-    While playing the sliders are not drawn and ``PIXEL`` alone holds the position: a timer
-    tick sent while a run is still drawing carries the sliders' previous values, which would
-    otherwise pull the position back. Otherwise the sliders' keys win (a slider, an arrow, a
-    click, or a shared link wrote them).
+    While playing, ``PIXEL`` holds the position and the sliders are disabled: a timer tick sent
+    while a run is still drawing carries the sliders' previous values, which would otherwise
+    pull the position back. Otherwise the sliders' keys win (a slider, an arrow or a click
+    wrote them).
     """
     ss = st.session_state
     if playing or ss.get(ROW) is None or ss.get(COL) is None:
@@ -114,11 +117,14 @@ def _move(dr: int, dc: int, out_h: int, out_w: int) -> None:
 
 
 def _start_or_stop(out_h: int, out_w: int) -> None:
-    """Play from the start when pressed at the last position; the first step waits a tick."""
+    """Play from the start when pressed at the last position; the first step waits a tick.
+    Stopped, the sliders take the position play had reached (not a tick-old one)."""
     if st.session_state.get(_play_key()):
         r, c = _current(out_h, out_w, playing=False)
         _set(*((0, 0) if (r, c) == (out_h - 1, out_w - 1) else (r, c)))
         st.session_state[_TICK] = time.monotonic()
+    else:
+        _set(*_current(out_h, out_w, playing=True))
 
 
 def _on_click(chart_key: str, to_position) -> None:
@@ -144,6 +150,7 @@ def _advance(row: int, col: int, out_h: int, out_w: int, interval: float) -> tup
     if index < out_h * out_w:
         return divmod(index, out_w)
     st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1
+    st.session_state[_FINISHED] = True  # the sliders may still say the position before the last
     st.rerun(scope="app")  # a full run draws a new toggle, off, and ends the timer
 
 
@@ -177,15 +184,17 @@ def inside_one_pixel(image, dk, pk, stages, *, stride, padding, dilation=1, tiny
     def body():
         if playing:
             row, col = _advance(*_current(out_h, out_w, True), out_h, out_w, interval)
-            _set(row, col)  # the sliders, not drawn now, come back here when the play stops
+            _set(row, col)  # the (disabled) sliders, and so the address, show where play is
+        elif st.session_state.pop(_FINISHED, False):
+            _set(*_current(out_h, out_w, True))  # not the sliders' lagging last tick
+        row, col = _controls(out_h, out_w, playing)
+        st.session_state[PIXEL] = (row, col)
+        if playing:
             done = row * out_w + col + 1
             st.progress(
                 done / (out_h * out_w),
                 text=f"Output row {row}, column {col}: position {done} of {out_h * out_w}",
             )
-        else:
-            row, col = _controls(out_h, out_w)
-            st.session_state[PIXEL] = (row, col)
         _pixel_detail(
             image, dk, pk, depthwise, pointwise, row, col,
             stride=stride, padding=padding, dilation=dilation, tiny=tiny, shared=shared,
@@ -194,8 +203,9 @@ def inside_one_pixel(image, dk, pk, stages, *, stride, padding, dilation=1, tiny
     body()
 
 
-def _controls(out_h: int, out_w: int) -> tuple[int, int]:
-    """The row and column sliders and the arrows; returns the position they hold.
+def _controls(out_h: int, out_w: int, playing: bool = False) -> tuple[int, int]:
+    """The row and column sliders and the arrows (disabled while playing); returns the position
+    they hold.
 
     The sliders are bound to the URL, so a link's position reaches them when they are drawn
     (not before); a position kept from a larger output is pulled inside this one first."""
@@ -207,7 +217,13 @@ def _controls(out_h: int, out_w: int) -> tuple[int, int]:
             if ss.get(key) is not None and not 0 <= ss[key] < size:
                 ss[key] = min(max(int(ss[key]), 0), size - 1)
             value = box.slider(
-                label, 0, size - 1, key=key, bind="query-params", persist_state="session"
+                label,
+                0,
+                size - 1,
+                key=key,
+                disabled=playing,
+                bind="query-params",
+                persist_state="session",
             )
         else:
             value = 0
@@ -225,7 +241,7 @@ def _controls(out_h: int, out_w: int) -> tuple[int, int]:
         arrows.button(
             label,
             key=f"dw4_{name}",
-            disabled=stop,
+            disabled=stop or playing,
             on_click=_move,
             args=(dr, dc, out_h, out_w),
             help="Move the output position by one pixel.",
