@@ -21,6 +21,14 @@ CACHE = dict(max_entries=48, ttl=3600, show_spinner=False)
 HEAVY = dict(max_entries=8, ttl=1800, show_spinner=False)
 
 
+def _frozen(result: dict) -> dict:
+    """Make a shared result's arrays read-only: every session gets the same objects."""
+    for value in result.values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return result
+
+
 @st.cache_data(**CACHE)
 def luminance(image_key: str, _image: np.ndarray) -> np.ndarray:
     """The (H, W) luma plane of the image."""
@@ -67,7 +75,10 @@ def tiny_input(image_key: str, _image: np.ndarray, side: int) -> np.ndarray:
     return resize_to(center_square(_image), side)
 
 
-@st.cache_data(**HEAVY)
+# The heavy results are shared objects (st.cache_resource), not pickled copies: under the
+# synchronised class, st.cache_data's pickling of these arrays on every hit was 13 % of the
+# server's CPU (bench/LOAD.md). They are read-only, so no session can change another's.
+@st.cache_resource(**HEAVY)
 def separable_stages(
     image_key: str,
     _image: np.ndarray,
@@ -86,10 +97,10 @@ def separable_stages(
         dilation=dilation,
     )
     p = conv.pointwise_conv2d(d, pointwise_kernel.astype(np.float32))
-    return {"depthwise": d, "pointwise": p}
+    return _frozen({"depthwise": d, "pointwise": p})
 
 
-@st.cache_data(**HEAVY)
+@st.cache_resource(**HEAVY)
 def normal_comparison(
     image_key: str,
     _image: np.ndarray,
@@ -109,12 +120,14 @@ def normal_comparison(
     args = dict(stride=stride, padding=padding, dilation=dilation)
     normal = conv.conv2d(_image, k.astype(np.float32), **args)
     free = conv.conv2d(_image, free_kernel.astype(np.float32), **args)
-    return {
-        "equivalent_kernel": k,
-        "normal": normal,
-        "max_abs_difference": float(np.max(np.abs(normal - sep["pointwise"]))),
-        "free": free,
-    }
+    return _frozen(
+        {
+            "equivalent_kernel": k,
+            "normal": normal,
+            "max_abs_difference": float(np.max(np.abs(normal - sep["pointwise"]))),
+            "free": free,
+        }
+    )
 
 
 @st.cache_data(**CACHE)
