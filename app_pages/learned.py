@@ -6,7 +6,7 @@ import streamlit as st
 from sepconv_core.tasks import TASKS
 from ui.compute import tiny_input
 from ui.figures import chart, heatmap_figure, image_figure, mosaic_figure, result_figure
-from ui.state import chosen_image
+from ui.sidebar import chosen_image
 from ui.text import fmt_int
 from ui.training import (
     TIME_BUDGET,

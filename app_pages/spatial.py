@@ -10,7 +10,7 @@ from sepconv_core.spatial import factor_spatial
 from ui.compute import luminance, spatial_passes
 from ui.figures import chart, heatmap_figure, image_figure
 from ui.lesson import downloads
-from ui.state import chosen_image
+from ui.sidebar import chosen_image
 from ui.text import fmt_int, fmt_shape, rank_verdict, spatial_totals_explained
 from ui.widgets import dilation_control, kernel_picker, stride_padding
 

@@ -17,7 +17,7 @@ from sepconv_core import kernels
 from sepconv_core.cost import ConvCost, SeparableCost, conv2d_cost, depthwise_separable_cost
 from sepconv_core.parse import KernelParseError, format_kernel, parse_kernel
 from ui.compute import tiny_input
-from ui.state import ChosenImage
+from ui.sidebar import ChosenImage
 from ui.text import plain
 from ui.training import shipped_kernels
 from ui.widgets import colour_mode, dilation_control

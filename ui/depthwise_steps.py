@@ -1,4 +1,4 @@
-"""The depthwise page's lesson: steps 0-3, one function each (step 4 is ``ui/window.py``).
+"""The depthwise page's lesson: steps 0-3, one function each (step 4 is ``ui/walkthrough.py``).
 
 Each step takes the ``Layer`` the settings panel built (``ui/depthwise_layer.py``) and draws
 its sentences and figures; the page only picks which one runs.
@@ -24,7 +24,7 @@ from ui.figures import (
 from ui.lesson import downloads, predict_then_reveal, quiz_pending, show_code
 from ui.text import compare_counts, fmt_int, fmt_shape
 from ui.widgets import channel_page
-from ui.window import inside_one_pixel, linked_marks, position
+from ui.walkthrough import inside_one_pixel, linked_marks, position
 
 STEPS = [
     "0 · Input",

@@ -23,7 +23,7 @@ from sepconv_core.learned_kernels import load_learned_kernels
 from sepconv_core.tasks import make_task
 from ui import pool
 from ui.figures import chart
-from ui.state import ASSETS
+from ui.sidebar import ASSETS
 
 TIME_BUDGET = 8.0  # seconds per model, so one run cannot keep a worker for long
 POLL_SECONDS = 0.5

@@ -29,7 +29,6 @@ SAMPLES = {
 UPLOAD_CHOICE = "Your upload"
 WORKING_SIZES = (32, 64, 96, 128, 192, 256, 384, 512)
 DEFAULT_WORKING_SIZE = 128
-MAX_UPLOAD_MB = 25
 
 
 @dataclass(frozen=True)
@@ -101,8 +100,8 @@ def sidebar_image(sb, *, allow_upload: bool = True) -> ChosenImage:
             "Upload your own photo",
             type=["png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"],
             key="uploader",
-            help=f"Up to {MAX_UPLOAD_MB} MB. It stays in memory on the server and is never "
-            "saved. Large photos are reduced while decoding.",
+            help=f"Up to {st.get_option('server.maxUploadSize')} MB. It stays in memory on the "
+            "server and is never saved. Large photos are reduced while decoding.",
         )
     if uploaded is not None:
         _read_upload(uploaded)
