@@ -13,6 +13,11 @@ def fmt_int(n: int) -> str:
     return f"{int(n):,}"
 
 
+def channel_names(cin: int) -> list[str]:
+    """What to call an image's channels: red, green, blue for a colour image, else numbers."""
+    return ["red", "green", "blue"] if cin == 3 else [f"channel {c}" for c in range(cin)]
+
+
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|~$"})
 
 

@@ -40,7 +40,7 @@ from ui.figures import (
     with_sparse_click_layer,
     with_taps,
 )
-from ui.text import fmt_int
+from ui.text import channel_names, fmt_int
 
 ROW, COL, PIXEL, PLAY, SPEED = "dw_row", "dw_col", "dw_pixel", "dw_play", "dw_speed"
 SPEEDS = {"slow": 1.5, "medium": 0.8, "fast": 0.3}  # seconds per position
@@ -281,7 +281,7 @@ def _pixel_detail(
     )
 
     # Linked view: the receptive field on every input channel, the pixel on the outputs.
-    names = ["red", "green", "blue"] if cin == 3 else [f"channel {c}" for c in range(cin)]
+    names = channel_names(cin)
     box = Marks(box=(f.top, f.left, f.bottom, f.right))
     cols = st.columns(cin)
     for c in range(cin):
