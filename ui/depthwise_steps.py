@@ -23,8 +23,8 @@ from ui.figures import (
 )
 from ui.lesson import downloads, predict_then_reveal, quiz_pending, show_code
 from ui.text import channel_names, compare_counts, fmt_int, fmt_shape
-from ui.widgets import KEEP, channel_page
 from ui.walkthrough import inside_one_pixel, linked_marks, position
+from ui.widgets import KEEP, channel_page
 
 STEPS = [
     "0 · Input",

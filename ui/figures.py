@@ -711,7 +711,6 @@ def result_figure(stack: np.ndarray, *, like: np.ndarray, title: str):
     return mosaic_figure(stack, title=title, signed=lo < 0.0, shared=True)
 
 
-
 # Charts of numbers (bars and curves) keep Plotly's axes and Streamlit's theme: no ``_layout``
 # (which hides the ticks of planes), and the default template, which ``go.Figure`` fills in.
 def _chart_figure(data: list[dict], layout: dict) -> go.Figure:
@@ -815,6 +814,7 @@ def loss_figure(curves: dict, *, title: str | None = None, height: int = 260) ->
     if title:
         layout["title"] = dict(text=title)
     return _chart_figure(data, layout)
+
 
 def with_sparse_click_layer(fig: go.Figure, rows: int, cols: int) -> int:
     """Make a rows × cols grid clickable at any size; return the spacing of clickable cells.

@@ -135,7 +135,9 @@ def stride_padding(prefix: str, *, max_stride: int = 4) -> tuple[int, str]:
 
 def padding_radio(key: str, *, where=st, help: str = PADDING_HELP) -> str:
     """'valid' or 'same': the padding of every page's convolution, one horizontal radio."""
-    return str(where.radio("Padding", ["valid", "same"], horizontal=True, key=key, help=help, **KEEP))
+    return str(
+        where.radio("Padding", ["valid", "same"], horizontal=True, key=key, help=help, **KEEP)
+    )
 
 
 def learned_kernel_menu(label: str, key: str, *, where=st):
