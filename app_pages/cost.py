@@ -7,6 +7,7 @@ from ui import cost_calculator as cc
 from ui.figures import chart, mult_adds_share_figure, ratio_figure
 from ui.lesson import quiz_pending, show_code
 from ui.text import mobilenet_paper_note
+from ui.widgets import KEEP
 
 st.title("Cost calculator")
 st.markdown(
@@ -25,8 +26,7 @@ normal, sep = cc.counts_or_stop(layer)
 quiz = st.toggle(
     "Quiz me first",
     key="cost_quiz",
-    bind="query-params",
-    persist_state="session",
+    **KEEP,
     help="Hide the table until you have predicted the numbers for these settings.",
 )
 if quiz:
@@ -52,22 +52,8 @@ st.markdown(
     "the paper counts: multiply-adds, weights without biases or batch norm."
 )
 c1, c2 = st.columns(2)
-alpha = c1.select_slider(
-    "Width multiplier α",
-    [0.25, 0.5, 0.75, 1.0],
-    1.0,
-    key="mb_alpha",
-    bind="query-params",
-    persist_state="session",
-)
-res = c2.select_slider(
-    "Resolution",
-    [128, 160, 192, 224],
-    224,
-    key="mb_res",
-    bind="query-params",
-    persist_state="session",
-)
+alpha = c1.select_slider("Width multiplier α", [0.25, 0.5, 0.75, 1.0], 1.0, key="mb_alpha", **KEEP)
+res = c2.select_slider("Resolution", [128, 160, 192, 224], 224, key="mb_res", **KEEP)
 net = mobilenet_v1_cost(alpha, res)
 cc.mobilenet_metrics(net, mobilenet_v1_cost(alpha, res, separable=False))
 chart(st, mult_adds_share_figure(net), key="mb_share")

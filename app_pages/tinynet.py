@@ -7,6 +7,7 @@ from ui import tinynet as tn
 from ui.figures import chart, colourbar_note, image_figure, mosaic_figure
 from ui.text import fmt_int, fmt_shape, plain
 from ui.tinynet_figures import paper_figure, probabilities_figure, tradeoff_figure
+from ui.widgets import KEEP
 
 st.title("Tiny MobileNet")
 st.markdown(
@@ -38,8 +39,7 @@ with st.container(border=True):
         "Digit",
         ["A test digit", "A photo of your own"],
         key="tn_source",
-        bind="query-params",
-        persist_state="session",
+        **KEEP,
         help="Test digits were never seen in training. A photo is made MNIST-like first.",
     )
     width = c2.select_slider(
@@ -47,8 +47,7 @@ with st.container(border=True):
         sorted(WIDTHS),
         1.0,
         key="tn_width",
-        bind="query-params",
-        persist_state="session",
+        **KEEP,
         help="Scales every layer's channel count, as in the paper.",
     )
     photo = None
@@ -59,8 +58,7 @@ with st.container(border=True):
             1499,
             0,
             key="tn_digit",
-            bind="query-params",
-            persist_state="session",
+            **KEEP,
         )
         digit, label = tn.test_digit(index)
         digit_key = f"test:{index}"
@@ -107,8 +105,7 @@ stage = st.radio(
     tn.STAGES,
     horizontal=True,
     key="tn_stage",
-    bind="query-params",
-    persist_state="session",
+    **KEEP,
     help="A separable block shows its depthwise and its pointwise stage apart.",
 )
 st.caption(
@@ -145,24 +142,21 @@ with st.container(border=True):
         KINDS,
         horizontal=True,
         key="tn_train_kind",
-        bind="query-params",
-        persist_state="session",
+        **KEEP,
     )
     t_width = c2.select_slider(
         "Width",
         sorted(WIDTHS),
         0.5,
         key="tn_train_width",
-        bind="query-params",
-        persist_state="session",
+        **KEEP,
     )
     t_epochs = c3.select_slider(
         "Epochs",
         tn.EPOCH_CHOICES,
         3,
         key="tn_train_epochs",
-        bind="query-params",
-        persist_state="session",
+        **KEEP,
     )
 run = tn.training_run(t_kind, t_width, t_epochs)
 if (run is None or run.failed()) and st.button("Train", type="primary", key="tn_train"):

@@ -60,6 +60,20 @@ class Layer:
         return self.image.shape
 
     @property
+    def computation(self) -> tuple:
+        """The arguments of ``ui.compute``'s cached layer functions (``separable_stages``,
+        ``layer_seconds``): image key, image, kernels, stride, padding, dilation."""
+        return (
+            self.image_key,
+            self.image,
+            self.depthwise,
+            self.pointwise,
+            self.stride,
+            self.padding,
+            self.dilation,
+        )
+
+    @property
     def channels(self) -> int:
         """Cin·M, the depthwise stage's output channels."""
         return self.image.shape[2] * self.multiplier

@@ -38,15 +38,7 @@ QUESTIONS = ["dw_q_dshape", "dw_q_shape", "dw_q_mults", "dw_q_params"]
 
 def stages(layer: Layer) -> dict:
     """The depthwise and pointwise outputs (cached, shared by every session)."""
-    return separable_stages(
-        layer.image_key,
-        layer.image,
-        layer.depthwise,
-        layer.pointwise,
-        layer.stride,
-        layer.padding,
-        layer.dilation,
-    )
+    return separable_stages(*layer.computation)
 
 
 def step_picker() -> int:
@@ -286,15 +278,7 @@ def counts_and_clocks(layer: Layer) -> None:
     if st.button("Time both on this server", key="dw2_time"):
         st.session_state["_dw2_times"] = (
             settings,
-            layer_seconds(
-                layer.image_key,
-                layer.image,
-                layer.depthwise,
-                layer.pointwise,
-                layer.stride,
-                layer.padding,
-                layer.dilation,
-            ),
+            layer_seconds(*layer.computation),
         )
     measured = st.session_state.get("_dw2_times")
     if measured and measured[0] == settings:

@@ -16,6 +16,7 @@ import numpy as np
 import streamlit as st
 
 from sepconv_core.image import ImageLoadError, load_image, resize_to, to_uint8
+from ui.widgets import KEEP
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 # Display name -> file in assets/ (see assets/LICENSES.md). Missing files are skipped.
@@ -120,8 +121,7 @@ def sidebar_image(sb, *, allow_upload: bool = True) -> ChosenImage:
             "Sample image",
             options,
             key="image_choice",
-            bind="query-params",
-            persist_state="session",
+            **KEEP,
             help="Bundled samples with their licences in assets/LICENSES.md, or your upload.",
         )
     size = sb.select_slider(
@@ -129,8 +129,7 @@ def sidebar_image(sb, *, allow_upload: bool = True) -> ChosenImage:
         options=WORKING_SIZES,
         value=DEFAULT_WORKING_SIZE,
         key="work_size",
-        bind="query-params",
-        persist_state="session",
+        **KEEP,
         help="Every page computes on the image reduced to this size. Smaller is faster.",
     )
     if choice == UPLOAD_CHOICE:

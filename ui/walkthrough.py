@@ -402,42 +402,16 @@ def _pixel_detail(
     outs = slice(o_first, last)
     q1, q2, q3 = st.columns([1.4, 3, 3])
     height = 160 + 26 * n
-    chart(
-        q1,
-        heatmap_figure(
-            pw.values[:, None],
-            title="values",
-            digits=3,
-            height=height,
-            square=False,
-            showscale=False,
-        ),
-        key="dw4_values",
-    )
-    chart(
-        q2,
-        heatmap_figure(
-            pw.weights[:, outs],
-            title=f"weights, outputs {o_first}–{last - 1}",
-            digits=2,
-            height=height,
-            square=False,
-            showscale=False,
-        ),
-        key="dw4_weights",
-    )
-    chart(
-        q3,
-        heatmap_figure(
-            pw.products[:, outs],
-            title="products (value × weight)",
-            digits=2,
-            height=height,
-            square=False,
-            showscale=False,
-        ),
-        key="dw4_pw_products",
-    )
+    grids = [
+        (q1, pw.values[:, None], "values", 3, "dw4_values"),
+        (q2, pw.weights[:, outs], f"weights, outputs {o_first}–{last - 1}", 2, "dw4_weights"),
+        (q3, pw.products[:, outs], "products (value × weight)", 2, "dw4_pw_products"),
+    ]
+    for where, values, title, digits, key in grids:
+        fig = heatmap_figure(
+            values, title=title, digits=digits, height=height, square=False, showscale=False
+        )
+        chart(where, fig, key=key)
     lines = [
         f"| output | Σ of the {n} products | pointwise output at ({row}, {col}) | |",
         "| ---: | ---: | ---: | :--- |",
