@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import style, teacher
 from ui.memory import tune_malloc
-from ui.state import sidebar_image
+from ui.sidebar import sidebar_image
 from ui.turns import turn
 
 tune_malloc()  # once per process: freed images and figures go back to the system (ui/memory.py)

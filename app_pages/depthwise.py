@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.depthwise_layer import Layer, layer_controls
 from ui.depthwise_steps import BODIES, arrays_and_code, shapes_line, step_buttons, step_picker
-from ui.state import chosen_image
+from ui.sidebar import chosen_image
 
 st.title("Depthwise separable convolution, step by step")
 st.markdown(

@@ -1,12 +1,18 @@
 """Learned kernels: a separable layer and a normal convolution trained by gradient descent."""
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from sepconv_core.tasks import TASKS
 from ui.compute import tiny_input
-from ui.figures import chart, heatmap_figure, image_figure, mosaic_figure, result_figure
-from ui.state import chosen_image
+from ui.figures import (
+    chart,
+    heatmap_figure,
+    image_figure,
+    loss_figure,
+    mosaic_figure,
+    result_figure,
+)
+from ui.sidebar import chosen_image
 from ui.text import fmt_int
 from ui.training import (
     TIME_BUDGET,
@@ -100,21 +106,11 @@ if run is not None:
         result_figure(sep.prediction, like=target, title="separable layer's output"),
         key="ln_pred",
     )
-    losses = go.Figure(
-        [
-            go.Scatter(y=sep.losses, name=f"separable ({fmt_int(sep.parameters)} weights)"),
-            go.Scatter(y=full.losses, name=f"normal conv ({fmt_int(full.parameters)} weights)"),
-        ]
-    )
-    losses.update_layout(
-        height=300,
-        yaxis_type="log",
-        xaxis_title="step",
-        yaxis_title="mean squared error",
-        margin=dict(l=10, r=10, t=30, b=10),
-        title="Loss while training",
-    )
-    chart(st, losses, key="ln_losses")
+    curves = {
+        f"separable ({fmt_int(sep.parameters)} weights)": sep.losses,
+        f"normal conv ({fmt_int(full.parameters)} weights)": full.losses,
+    }
+    chart(st, loss_figure(curves, title="Loss while training", height=300), key="ln_losses")
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Separable: final loss", f"{sep.final_loss:.3g}")
     m2.metric("Separable: weights", fmt_int(sep.parameters))
@@ -134,7 +130,6 @@ if run is not None:
         mosaic_figure(
             d.reshape(d.shape[0], d.shape[1], -1),
             title="depthwise kernels, one per input channel",
-            labels=[f"channel {i}" for i in range(d.shape[2] * d.shape[3])],
             shared=False,
         ),
         key="ln_dk",

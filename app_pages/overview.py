@@ -73,23 +73,17 @@ adds 2 rows and columns of zeros on each side. The cost calculator shows both.
 )
 
 st.subheader("Where to go next")
-st.page_link("app_pages/spatial.py", label="Spatially separable: rank, SVD, two passes", icon="➡️")
-st.page_link(
-    "app_pages/depthwise.py",
-    label="Depthwise separable, step by step, down to the numbers behind one output pixel",
-    icon="➡️",
-)
-st.page_link(
-    "app_pages/learned.py",
-    label="Learned kernels: watch gradient descent find them, separable or not",
-    icon="➡️",
-)
-st.page_link("app_pages/cost.py", label="Cost calculator and MobileNet v1", icon="➡️")
-st.page_link(
-    "app_pages/tinynet.py",
-    label="Tiny MobileNet: separable against normal on real handwritten digits, trained here",
-    icon="➡️",
-)
+for page, label in [
+    ("spatial", "Spatially separable: rank, SVD, two passes"),
+    ("depthwise", "Depthwise separable, step by step, down to the numbers behind one output pixel"),
+    ("learned", "Learned kernels: watch gradient descent find them, separable or not"),
+    ("cost", "Cost calculator and MobileNet v1"),
+    (
+        "tinynet",
+        "Tiny MobileNet: separable against normal on real handwritten digits, trained here",
+    ),
+]:
+    st.page_link(f"app_pages/{page}.py", label=label, icon="➡️")
 st.caption(
     "Every page keeps its settings in the address bar: copy it, and whoever opens it sees the "
     "same view. Settings stay when you switch pages. Teachers: add ?teacher=1 to the address "

@@ -1,17 +1,29 @@
 """Spatially separable convolution: rank, SVD factors, and one pass vs two passes."""
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from sepconv_core import display
-from sepconv_core.conv import effective_size, flip_kernel
+from sepconv_core.conv import flip_kernel
 from sepconv_core.cost import spatial_separable_cost
 from sepconv_core.spatial import factor_spatial
 from ui.compute import luminance, spatial_passes
-from ui.figures import chart, heatmap_figure, image_figure
+from ui.figures import (
+    chart,
+    difference_figure,
+    heatmap_figure,
+    image_figure,
+    singular_values_figure,
+)
 from ui.lesson import downloads
-from ui.state import chosen_image
-from ui.text import fmt_int, fmt_shape, rank_verdict, spatial_totals_explained
+from ui.sidebar import chosen_image
+from ui.text import (
+    dilation_note,
+    fmt_int,
+    fmt_ms,
+    fmt_shape,
+    no_output,
+    rank_verdict,
+    spatial_totals_explained,
+)
 from ui.widgets import dilation_control, kernel_picker, stride_padding
 
 st.title("Spatially separable convolution")
@@ -53,12 +65,8 @@ if flipped:
     )
 f = factor_spatial(kernel)
 kh, kw = kernel.shape
-span_h, span_w = effective_size(kh, dilation), effective_size(kw, dilation)
-if dilation > 1 and max(kh, kw) > 1:
-    left.caption(
-        f"Dilation {dilation}: the {kh}×{kw} kernel's taps sit {dilation} pixels apart, so it "
-        f"covers {span_h}×{span_w} pixels, with the same {kh * kw} weights and multiplications."
-    )
+if note := dilation_note(kernel.shape, dilation):
+    left.caption(note)
 
 with right:
     c1, c2 = st.columns(2)
@@ -71,16 +79,7 @@ with right:
         ),
         key="sp_kernel",
     )
-    sv = go.Figure(
-        go.Bar(
-            x=[f"σ{i + 1}" for i in range(len(f.singular_values))],
-            y=f.singular_values,
-            marker_color=["#2a6fb0"] + ["#b4561b"] * (len(f.singular_values) - 1),
-            hovertemplate="%{x} = %{y:.4g}<extra></extra>",
-        )
-    )
-    sv.update_layout(title="Singular values", height=320, margin=dict(l=10, r=10, t=40, b=10))
-    chart(c2, sv, key="sp_singular_values")
+    chart(c2, singular_values_figure(f.singular_values), key="sp_singular_values")
     st.markdown(rank_verdict(f.rank, len(f.singular_values), f.relative_error))
 
 st.subheader("The factors")
@@ -110,13 +109,8 @@ else:
 
 st.subheader("On the image: one pass or two")
 plane = luminance(chosen.key, chosen.image)
-if padding == "valid" and (span_h > plane.shape[0] or span_w > plane.shape[1]):
-    covers = f" (covering {span_h}×{span_w} with dilation {dilation})" if dilation > 1 else ""
-    st.error(
-        f"The {kh}×{kw} kernel{covers} does not fit inside the {fmt_shape(plane.shape)} image "
-        "with 'valid' padding, so there is no output. Choose 'same' padding, a smaller kernel "
-        "or dilation, or a larger working size in the sidebar."
-    )
+if problem := no_output(kernel.shape, plane.shape, padding, dilation):
+    st.error(problem)
     st.stop()
 res = spatial_passes(chosen.key, plane, kernel, f.column, f.row, stride, padding, dilation)
 cost = spatial_separable_cost(
@@ -137,11 +131,9 @@ c0, c1, c2, c3 = st.columns(4)
 chart(c0, image_figure(plane, title="input (luminance)"), key="sp_input")
 chart(c1, heatmap_figure(res["one_pass"], title="one 2-D pass"), key="sp_one")
 chart(c2, heatmap_figure(res["two_pass"], title="column pass, then row pass"), key="sp_two")
-# The difference is drawn on the outputs' colour range: rounding noise stays white.
-lo, hi = display.colour_range(res["one_pass"], signed=True, shared=True)
 chart(
     c3,
-    heatmap_figure(res["difference"], title="difference (two − one)", zrange=(lo[0], hi[0])),
+    difference_figure(res["difference"], res["one_pass"], title="difference (two − one)"),
     key="sp_diff",
 )
 st.caption(
@@ -161,8 +153,8 @@ m4.metric(
 )
 st.markdown(spatial_totals_explained(cost, stride))
 t1, t2 = st.columns(2)
-t1.metric("Measured time, 2-D", f"{res['seconds_one'] * 1e3:.2f} ms")
-t2.metric("Measured time, two passes", f"{res['seconds_two'] * 1e3:.2f} ms")
+t1.metric("Measured time, 2-D", fmt_ms(res["seconds_one"]))
+t2.metric("Measured time, two passes", fmt_ms(res["seconds_two"]))
 st.caption(
     "Counts and clocks need not agree. The counts are exact arithmetic; the times depend on how "
     "the code is written: numpy does each pass as a few large vectorised operations, so memory "

@@ -6,12 +6,8 @@ from sepconv_core.tinynet import KINDS, WIDTHS
 from ui import tinynet as tn
 from ui.figures import chart, colourbar_note, image_figure, mosaic_figure
 from ui.text import fmt_int, fmt_shape, plain
-from ui.tinynet_figures import (
-    curves_figure,
-    paper_figure,
-    probabilities_figure,
-    tradeoff_figure,
-)
+from ui.tinynet_figures import paper_figure, probabilities_figure, tradeoff_figure
+from ui.widgets import KEEP
 
 st.title("Tiny MobileNet")
 st.markdown(
@@ -33,13 +29,7 @@ chart(theirs, paper_figure(tn.PAPER), key="tn_paper")
 st.markdown(tn.tradeoff_sentence(results))
 with st.expander("The numbers (our nets; the paper's Tables 4 and 6)"):
     st.dataframe(results, hide_index=True, column_config=tn.NUMBERS)
-    st.dataframe(
-        [
-            {"network": n, "ImageNet top-1 %": a, "mult-adds (M)": m, "weights (M)": w}
-            for n, a, m, w in tn.PAPER
-        ],
-        hide_index=True,
-    )
+    st.dataframe(tn.paper_rows(), hide_index=True)
 
 # ------------------------------------------------------------------ 2. one digit
 st.subheader("2. One digit through both networks")
@@ -49,8 +39,7 @@ with st.container(border=True):
         "Digit",
         ["A test digit", "A photo of your own"],
         key="tn_source",
-        bind="query-params",
-        persist_state="session",
+        **KEEP,
         help="Test digits were never seen in training. A photo is made MNIST-like first.",
     )
     width = c2.select_slider(
@@ -58,8 +47,7 @@ with st.container(border=True):
         sorted(WIDTHS),
         1.0,
         key="tn_width",
-        bind="query-params",
-        persist_state="session",
+        **KEEP,
         help="Scales every layer's channel count, as in the paper.",
     )
     photo = None
@@ -70,8 +58,7 @@ with st.container(border=True):
             1499,
             0,
             key="tn_digit",
-            bind="query-params",
-            persist_state="session",
+            **KEEP,
         )
         digit, label = tn.test_digit(index)
         digit_key = f"test:{index}"
@@ -99,7 +86,7 @@ with st.container(border=True):
 seen, *panels = st.columns([1.2, 2, 2])
 chart(
     seen,
-    image_figure(digit[:, :, None] / 255.0, title="the input, 28×28", height=260),
+    image_figure(tn.as_image(digit), title="the input, 28×28", height=260),
     key="tn_seen",
 )
 if photo is not None:
@@ -118,8 +105,7 @@ stage = st.radio(
     tn.STAGES,
     horizontal=True,
     key="tn_stage",
-    bind="query-params",
-    persist_state="session",
+    **KEEP,
     help="A separable block shows its depthwise and its pointwise stage apart.",
 )
 st.caption(
@@ -156,24 +142,21 @@ with st.container(border=True):
         KINDS,
         horizontal=True,
         key="tn_train_kind",
-        bind="query-params",
-        persist_state="session",
+        **KEEP,
     )
     t_width = c2.select_slider(
         "Width",
         sorted(WIDTHS),
         0.5,
         key="tn_train_width",
-        bind="query-params",
-        persist_state="session",
+        **KEEP,
     )
     t_epochs = c3.select_slider(
         "Epochs",
         tn.EPOCH_CHOICES,
         3,
         key="tn_train_epochs",
-        bind="query-params",
-        persist_state="session",
+        **KEEP,
     )
 run = tn.training_run(t_kind, t_width, t_epochs)
 if (run is None or run.failed()) and st.button("Train", type="primary", key="tn_train"):
@@ -181,38 +164,5 @@ if (run is None or run.failed()) and st.button("Train", type="primary", key="tn_
     if isinstance(run, str):
         st.warning(run)
         run = None
-
-
-def draw(run) -> None:
-    p = tn.progress(run)
-    st.progress(
-        min(1.0, p["fraction"]),
-        text=f"Step {p['step'][-1] if p['step'] else 0} of {p['steps'] or '…'}, "
-        f"{p['seconds']:.0f} s",
-    )
-    if p["step"]:
-        chart(
-            st,
-            curves_figure(p),
-            key="tn_curves",
-            alt="Training curves: loss (cross-entropy) and batch accuracy per epoch",
-        )
-    if run.failed():
-        st.error("The training run failed; press Train to try again.")
-    elif p["test_accuracy"] is not None:
-        ref = next(r for r in results if r["network"] == t_kind and r["width"] == t_width)
-        st.success(
-            f"Test accuracy: **{100 * p['test_accuracy']:.1f} %** on the 1,500 test digits "
-            f"after {p['epoch'][-1]:.1f} epochs over {fmt_int(tn.TRAIN_SIZE)} digits "
-            f"(the shipped {t_kind} net at width {t_width:g}, {tn.shipped_training_text()}: "
-            f"{ref['test accuracy %']:.1f} %)."
-        )
-        if p["step"] and p["step"][-1] < p["steps"]:
-            st.caption(
-                f"Stopped at the {tn.TIME_BUDGET:.0f} s limit after {p['step'][-1]} of "
-                f"{p['steps']} steps: the server is busy (training runs at low priority)."
-            )
-
-
 if run is not None:
-    tn.show_run(run, t_kind, t_width, t_epochs, draw)
+    tn.show_run(run, t_kind, t_width, t_epochs, results)

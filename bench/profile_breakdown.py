@@ -23,7 +23,7 @@ PLACES = [
     ("JSON (plotly to_json, orjson, json)", r"plotly/io/_json|(^|/)json/|orjson"),
     ("figures (Plotly, ui/figures.py)", r"(^|/)plotly/|_plotly_utils/|ui/figures\.py"),
     ("training (learn.py, ui/training.py)", r"sepconv_core/learn\.py|ui/training\.py"),
-    ("computing (sepconv_core, ui/compute.py)", r"sepconv_core/|ui/compute\.py|ui/window\.py"),
+    ("computing (sepconv_core, ui/compute.py)", r"sepconv_core/|ui/compute\.py|ui/walkthrough\.py"),
     ("protobuf / messages", r"google/protobuf|(^|/)proto/"),
     ("Streamlit runtime", r"(^|/)streamlit/"),
     (

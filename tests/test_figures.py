@@ -8,10 +8,12 @@ validated here instead: a misspelt property, or a plotly.py-only shorthand such 
 
 from __future__ import annotations
 
+import ast
 import base64
 import io
 import json
 import logging
+from pathlib import Path
 
 import numpy as np
 import plotly.colors as pc
@@ -20,6 +22,7 @@ import plotly.io as pio
 import pytest
 from PIL import Image
 
+from sepconv_core.cost import mobilenet_v1_cost
 from ui import figures
 
 logging.disable(logging.WARNING)  # no Streamlit run here: its "bare mode" warnings
@@ -49,6 +52,14 @@ def _all_kinds():
             stack, marks=figures.Marks(box=(0, 0, 3, 3)), title="big m"
         ),
         "diagram": figures.shape_diagram([("input\n12×12×3", (12, 12, 3), "tensor")]),
+        "difference": figures.difference_figure(SIGNED / 100, SIGNED, title="difference"),
+        "singular values": figures.singular_values_figure(np.array([4.0, 1.0, 0.0])),
+        "ratio": figures.ratio_figure(256, 5),
+        "mult-adds share": figures.mult_adds_share_figure(mobilenet_v1_cost()),
+        "live loss": figures.loss_figure({"separable": [1.0, 0.5], "normal": []}),
+        "loss": figures.loss_figure(
+            {"a": np.array([1.0, 0.1]), "b": [2.0, 0.2]}, title="Loss while training", height=300
+        ),
     }
 
 
@@ -113,6 +124,39 @@ def test_channel_ranges_follow_the_switch():
         assert lo == -hi
 
 
+def test_difference_is_drawn_on_the_outputs_colour_range():
+    """A rounding-size difference stays near white: its range is the outputs', not its own."""
+    fig = figures.difference_figure(SIGNED / 1000, SIGNED, title="difference")
+    top = float(np.abs(SIGNED).max())
+    assert (fig.data[0].zmin, fig.data[0].zmax) == pytest.approx((-top, top))
+
+
+def test_ratio_chart_follows_the_rule_and_marks_the_layer():
+    """Separable / normal = 1/Cout + 1/k² (M = 1): 1/256 + 1/25 for the classic example."""
+    fig = figures.ratio_figure(256, 5)
+    *curves, mine = fig.data
+    assert [c.name for c in curves] == ["k = 3", "k = 5", "k = 7"]
+    assert curves[0].y[0] == pytest.approx(1 + 1 / 9)  # Cout = 1, k = 3
+    assert curves[2].y[511] == pytest.approx(1 / 512 + 1 / 49)
+    assert (mine.x[0], mine.y[0]) == (256, pytest.approx(1 / 256 + 1 / 25))
+
+
+def test_mult_adds_share_sums_to_the_network():
+    net = mobilenet_v1_cost()
+    (bars,) = figures.mult_adds_share_figure(net).data
+    assert sum(bars.y) == pytest.approx(net.mult_adds / 1e6)
+    assert sum(float(t.rstrip("%")) for t in bars.text) == pytest.approx(100, abs=0.5)
+
+
+def test_both_loss_charts_share_one_layout_and_skip_a_model_without_loss():
+    live = figures.loss_figure({"separable": [1.0, 0.5], "normal": []})
+    final = figures.loss_figure({"a": [1.0], "b": [2.0]}, title="Loss while training", height=300)
+    assert [t.name for t in live.data] == ["separable"]
+    for fig in (live, final):
+        assert fig.layout.yaxis.type == "log"
+        assert fig.layout.xaxis.title.text == "step"
+
+
 def test_cell_texts_share_decimals_and_stay_close_to_the_values():
     plane = np.array([[24.8123, 0.000482], [-3.14159, -0.04]])
     texts = figures.cell_texts(plane, 3)
@@ -150,3 +194,14 @@ def test_accessible_name_has_title_and_summary():
     fig = figures.heatmap_figure(np.array([[1.0, 2.0], [3.0, 6.0]]), title="kernel<br><b>A</b>")
     assert figures.describe(fig) == "kernel A. 2 × 2: min 1, max 6, mean 3"
     assert figures.describe(go.Figure()) == "Chart"
+
+
+def test_no_page_builds_a_figure():
+    """Figures are built in ui/figures.py (and ui/tinynet_figures.py): no page imports Plotly."""
+    pages = sorted((Path(__file__).resolve().parent.parent / "app_pages").glob("*.py"))
+    assert len(pages) >= 6
+    for page in pages:
+        tree = ast.parse(page.read_text(encoding="utf-8"))
+        imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        imported += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        assert not [m for m in imported if m.split(".")[0] == "plotly"], page.name

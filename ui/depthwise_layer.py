@@ -17,12 +17,10 @@ from sepconv_core import kernels
 from sepconv_core.cost import ConvCost, SeparableCost, conv2d_cost, depthwise_separable_cost
 from sepconv_core.parse import KernelParseError, format_kernel, parse_kernel
 from ui.compute import tiny_input
-from ui.state import ChosenImage
+from ui.sidebar import ChosenImage
 from ui.text import plain
-from ui.training import shipped_kernels
-from ui.widgets import colour_mode, dilation_control
+from ui.widgets import KEEP, colour_mode, dilation_control, learned_kernel_menu, padding_radio
 
-KEEP = dict(bind="query-params", persist_state="session")  # a view's widget: linked and kept
 TINY = 12  # the classic example's input side
 INPUTS = [f"Tiny {TINY}×{TINY} (every number visible)", "Working size (sidebar)"]
 # Numbers in one output (H'·W'·Cout): 16 MB of float32, so thirty students at the largest
@@ -62,6 +60,20 @@ class Layer:
         return self.image.shape
 
     @property
+    def computation(self) -> tuple:
+        """The arguments of ``ui.compute``'s cached layer functions (``separable_stages``,
+        ``layer_seconds``): image key, image, kernels, stride, padding, dilation."""
+        return (
+            self.image_key,
+            self.image,
+            self.depthwise,
+            self.pointwise,
+            self.stride,
+            self.padding,
+            self.dilation,
+        )
+
+    @property
     def channels(self) -> int:
         """Cin·M, the depthwise stage's output channels."""
         return self.image.shape[2] * self.multiplier
@@ -84,13 +96,10 @@ def layer_controls(chosen: ChosenImage) -> Layer:
         image = tiny_input(chosen.key, chosen.image, TINY) if tiny else chosen.image
         h, w, cin = image.shape
         stride = c2.slider("Stride", 1, 3, 1, key="dw_stride", help="Step between outputs.", **KEEP)
-        padding = c2.radio(
-            "Padding",
-            ["valid", "same"],
-            horizontal=True,
-            key="dw_padding",
+        padding = padding_radio(
+            "dw_padding",
+            where=c2,
             help="'valid' shrinks the output; 'same' pads with zeros so it is ceil(size/stride).",
-            **KEEP,
         )
         dilation = dilation_control("dw", where=c2)
         # With 'valid' padding the kernel, spread over (k - 1)·d + 1 pixels, must fit inside
@@ -180,15 +189,8 @@ def _fixed_kernels(family, c3, c4, cin, multiplier, k_max, dilation) -> np.ndarr
     3×3-only ones), or None for a family sized by the k slider. A size that does not fit the
     image says so and falls back to Sobel kernels."""
     if family == "learned":
-        shipped = shipped_kernels()
-        name = c4.selectbox(
-            "Learned for",
-            list(shipped),
-            key="dw_learned",
-            format_func=lambda n: shipped[n].label,
-            **KEEP,
-        )
-        dk, what = shipped[name].depthwise_for(cin), "learned"
+        learned = learned_kernel_menu("Learned for", "dw_learned", where=c4)
+        dk, what = learned.depthwise_for(cin), "learned"
         c3.caption("Depth multiplier 1 and the kernel size are fixed by the learned kernels.")
     elif family == "typed":
         dk, what = typed_kernels(cin, multiplier), "typed"

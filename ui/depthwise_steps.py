@@ -1,4 +1,4 @@
-"""The depthwise page's lesson: steps 0-3, one function each (step 4 is ``ui/window.py``).
+"""The depthwise page's lesson: steps 0-3, one function each (step 4 is ``ui/walkthrough.py``).
 
 Each step takes the ``Layer`` the settings panel built (``ui/depthwise_layer.py``) and draws
 its sentences and figures; the page only picks which one runs.
@@ -12,7 +12,7 @@ import streamlit as st
 from sepconv_core import kernels
 from sepconv_core.window import depthwise_window, pointwise_window, sum_matches
 from ui.compute import layer_seconds, normal_comparison, separable_stages
-from ui.depthwise_layer import KEEP, Layer
+from ui.depthwise_layer import Layer
 from ui.figures import (
     channel_ranges,
     chart,
@@ -22,9 +22,9 @@ from ui.figures import (
     mosaic_figure,
 )
 from ui.lesson import downloads, predict_then_reveal, quiz_pending, show_code
-from ui.text import compare_counts, fmt_int, fmt_shape
-from ui.widgets import channel_page
-from ui.window import inside_one_pixel, linked_marks, position
+from ui.text import channel_names, compare_counts, fmt_int, fmt_shape
+from ui.walkthrough import inside_one_pixel, linked_marks, position
+from ui.widgets import KEEP, channel_page
 
 STEPS = [
     "0 · Input",
@@ -36,21 +36,9 @@ STEPS = [
 QUESTIONS = ["dw_q_dshape", "dw_q_shape", "dw_q_mults", "dw_q_params"]
 
 
-def _names(cin: int) -> list[str]:
-    return ["red", "green", "blue"] if cin == 3 else [f"channel {c}" for c in range(cin)]
-
-
 def stages(layer: Layer) -> dict:
     """The depthwise and pointwise outputs (cached, shared by every session)."""
-    return separable_stages(
-        layer.image_key,
-        layer.image,
-        layer.depthwise,
-        layer.pointwise,
-        layer.stride,
-        layer.padding,
-        layer.dilation,
-    )
+    return separable_stages(*layer.computation)
 
 
 def step_picker() -> int:
@@ -130,7 +118,7 @@ def input_step(layer: Layer) -> None:
             cost.parameters,
             f"{fmt_int(dwc.parameters)} depthwise + {fmt_int(pwc.parameters)} pointwise.",
         )
-    names = _names(cin)
+    names = channel_names(cin)
     c1, c2 = st.columns([1, 3])
     chart(c1, image_figure(layer.image, title=f"input, {h}×{w}"), key="dw_img")
     if layer.tiny:
@@ -290,15 +278,7 @@ def counts_and_clocks(layer: Layer) -> None:
     if st.button("Time both on this server", key="dw2_time"):
         st.session_state["_dw2_times"] = (
             settings,
-            layer_seconds(
-                layer.image_key,
-                layer.image,
-                layer.depthwise,
-                layer.pointwise,
-                layer.stride,
-                layer.padding,
-                layer.dilation,
-            ),
+            layer_seconds(*layer.computation),
         )
     measured = st.session_state.get("_dw2_times")
     if measured and measured[0] == settings:
@@ -377,7 +357,7 @@ def one_pixel_both_ways(layer: Layer, ek: np.ndarray, o: int) -> None:
     dw = depthwise_window(image, layer.depthwise, row, col, **args)
     pw = pointwise_window(out["depthwise"], layer.pointwise, row, col)
     value = float(out["pointwise"][row, col, o])
-    names = _names(cin)
+    names = channel_names(cin)
     st.markdown(
         f"Output {o} at pixel **({row}, {col})** (choose the pixel in step 4). A normal "
         f"convolution multiplies one {k}×{k}×{cin} kernel (here output {o}'s part of the "

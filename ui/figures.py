@@ -1,4 +1,5 @@
-"""Plotly figures for the app. Every figure in the app is built here.
+"""Plotly figures for the app: every figure is built here, but for the Tiny MobileNet page's
+(``ui/tinynet_figures.py``); pages only place them (:func:`chart`).
 
 Colour scales are colour-blind safe: a diverging ColorBrewer RdBu (blue < 0 < red,
 white at zero) for signed values, Viridis for non-negative ones, grey for images.
@@ -33,6 +34,7 @@ import streamlit as st
 from PIL import Image
 
 from sepconv_core import display
+from sepconv_core.cost import separable_ratio_formula
 from sepconv_core.image import to_uint8
 
 SIGNED_SCALE = "RdBu_r"
@@ -499,6 +501,13 @@ def heatmap_figure(
     return dict(data=[trace], layout=layout)
 
 
+def difference_figure(difference: np.ndarray, outputs: np.ndarray, *, title: str):
+    """A difference of two outputs on the outputs' colour range, so rounding noise stays white
+    and only a real difference shows."""
+    lo, hi = display.colour_range(outputs, signed=True, shared=True)
+    return heatmap_figure(difference, title=title, zrange=(lo[0], hi[0]))
+
+
 def _lut(scale: str) -> np.ndarray:
     """255 colours of a Plotly colour scale (RGB uint8), and white as colour 255 for gaps."""
     colours = pc.sample_colorscale(
@@ -700,6 +709,111 @@ def result_figure(stack: np.ndarray, *, like: np.ndarray, title: str):
     if like.ndim == 3 and like.shape[2] == 3 and lo >= 0.0 and hi <= 1.0:
         return image_figure(stack, title=title)
     return mosaic_figure(stack, title=title, signed=lo < 0.0, shared=True)
+
+
+# Charts of numbers (bars and curves) keep Plotly's axes and Streamlit's theme: no ``_layout``
+# (which hides the ticks of planes), and the default template, which ``go.Figure`` fills in.
+def _chart_figure(data: list[dict], layout: dict) -> go.Figure:
+    return go.Figure(dict(data=data, layout=layout), _validate=False)
+
+
+def _axis(title: str, **kwargs) -> dict:
+    return dict(title=dict(text=title), **kwargs)
+
+
+def singular_values_figure(values: np.ndarray) -> go.Figure:
+    """A kernel's singular values as bars: the first blue, the rest (what a rank-1 column × row
+    leaves out) orange."""
+    n = len(values)
+    bars = dict(
+        type="bar",
+        x=[f"σ{i + 1}" for i in range(n)],
+        y=values,
+        marker=dict(color=["#2a6fb0"] + ["#b4561b"] * (n - 1)),
+        hovertemplate="%{x} = %{y:.4g}<extra></extra>",
+    )
+    layout = dict(
+        title=dict(text="Singular values"), height=320, margin=dict(l=10, r=10, t=40, b=10)
+    )
+    return _chart_figure([bars], layout)
+
+
+def ratio_figure(cout: int, k: int, *, kernel_sizes=(3, 5, 7), max_cout: int = 512) -> go.Figure:
+    """Separable / normal multiplications, 1/Cout + 1/k², against Cout for a few kernel sizes
+    (log scale), with the student's (Cout, k) marked."""
+    couts = list(range(1, max_cout + 1))
+    data = [
+        dict(
+            type="scatter",
+            x=couts,
+            y=[separable_ratio_formula(n, kk) for n in couts],
+            name=f"k = {kk}",
+            hovertemplate=f"k = {kk}, Cout = %{{x}}: %{{y:.4f}}<extra></extra>",
+        )
+        for kk in kernel_sizes
+    ]
+    data.append(
+        dict(
+            type="scatter",
+            x=[cout],
+            y=[separable_ratio_formula(cout, k)],
+            mode="markers",
+            marker=dict(size=12, symbol="x", color="black"),
+            name="your settings",
+        )
+    )
+    layout = dict(
+        height=360,
+        xaxis=_axis("output channels Cout"),
+        yaxis=_axis("separable / normal multiplications", type="log"),
+        margin=dict(l=10, r=10, t=10, b=10),
+    )
+    return _chart_figure(data, layout)
+
+
+LAYER_TYPES = {
+    "conv": "first 3×3 conv",
+    "depthwise": "depthwise 3×3",
+    "pointwise": "pointwise 1×1",
+    "avgpool": "average pool",
+    "fc": "fully connected",
+}
+
+
+def mult_adds_share_figure(net) -> go.Figure:
+    """Where a network's mult-adds go (``sepconv_core.cost.mobilenet_v1_cost``): one bar per
+    layer type, in millions, labelled with its share of the whole."""
+    by_type = net.by_type()
+    bars = dict(
+        type="bar",
+        x=[LAYER_TYPES[t] for t in by_type],
+        y=[v / 1e6 for v in by_type.values()],
+        text=[f"{v / net.mult_adds:.1%}" for v in by_type.values()],
+        marker=dict(color="#2a6fb0"),
+        hovertemplate="%{x}: %{y:.1f} M mult-adds<extra></extra>",
+    )
+    layout = dict(
+        height=320,
+        yaxis=_axis("million mult-adds"),
+        margin=dict(l=10, r=10, t=30, b=10),
+        title=dict(text="Where the mult-adds go: the pointwise layers dominate"),
+    )
+    return _chart_figure([bars], layout)
+
+
+def loss_figure(curves: dict, *, title: str | None = None, height: int = 260) -> go.Figure:
+    """Loss curves while training (log scale), one per named model; a model with no loss yet
+    is left out. The live curve and the finished run's share this layout."""
+    data = [dict(type="scatter", y=v, name=name) for name, v in curves.items() if len(v)]
+    layout = dict(
+        height=height,
+        yaxis=_axis("mean squared error", type="log"),
+        xaxis=_axis("step"),
+        margin=dict(l=10, r=10, t=30 if title else 10, b=10),
+    )
+    if title:
+        layout["title"] = dict(text=title)
+    return _chart_figure(data, layout)
 
 
 def with_sparse_click_layer(fig: go.Figure, rows: int, cols: int) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sepconv_core.conv import effective_size
+
 
 def fmt_shape(shape) -> str:
     """(8, 8, 256) -> '8×8×256'."""
@@ -11,6 +13,11 @@ def fmt_shape(shape) -> str:
 def fmt_int(n: int) -> str:
     """1228800 -> '1,228,800'."""
     return f"{int(n):,}"
+
+
+def channel_names(cin: int) -> list[str]:
+    """What to call an image's channels: red, green, blue for a colour image, else numbers."""
+    return ["red", "green", "blue"] if cin == 3 else [f"channel {c}" for c in range(cin)]
 
 
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|~$"})
@@ -74,6 +81,38 @@ def rank_verdict(rank: int, singular_values: int, relative_error: float) -> str:
         f"Rank **{rank}**: this kernel is **not separable**. {rank} of its {singular_values} "
         "singular values are non-zero; the best single column × row (the first SVD term) "
         f"misses by **{relative_error:.1%}** of the kernel's size (Frobenius norm)."
+    )
+
+
+def fmt_ms(seconds: float) -> str:
+    """0.00123 -> '1.23 ms'."""
+    return f"{seconds * 1e3:.2f} ms"
+
+
+def dilation_note(kernel_shape: tuple[int, int], dilation: int) -> str | None:
+    """What dilation does to a kh×kw kernel's reach (None without dilation, or for 1×1)."""
+    kh, kw = kernel_shape
+    if dilation == 1 or max(kh, kw) == 1:
+        return None
+    span_h, span_w = effective_size(kh, dilation), effective_size(kw, dilation)
+    return (
+        f"Dilation {dilation}: the {kh}×{kw} kernel's taps sit {dilation} pixels apart, so it "
+        f"covers {span_h}×{span_w} pixels, with the same {kh * kw} weights and multiplications."
+    )
+
+
+def no_output(kernel_shape, image_shape, padding: str, dilation: int) -> str | None:
+    """Why a kernel (spread by ``dilation``) has no output on a 2-D image under 'valid'
+    padding, or None when it fits."""
+    kh, kw = kernel_shape
+    span_h, span_w = effective_size(kh, dilation), effective_size(kw, dilation)
+    if padding != "valid" or (span_h <= image_shape[0] and span_w <= image_shape[1]):
+        return None
+    covers = f" (covering {span_h}×{span_w} with dilation {dilation})" if dilation > 1 else ""
+    return (
+        f"The {kh}×{kw} kernel{covers} does not fit inside the {fmt_shape(image_shape)} image "
+        "with 'valid' padding, so there is no output. Choose 'same' padding, a smaller kernel "
+        "or dilation, or a larger working size in the sidebar."
     )
 
 

@@ -17,6 +17,9 @@ from sepconv_core import tinynet
 from sepconv_core.handwriting import NoDigitError, mnist_like
 from sepconv_core.image import ImageLoadError, load_image
 from ui import pool
+from ui.figures import chart
+from ui.text import fmt_int
+from ui.tinynet_figures import curves_figure
 
 TRAIN_SIZE = 3000  # digits in a live training run
 TIME_BUDGET = 60.0  # seconds of training at most, per run
@@ -158,21 +161,54 @@ def progress(run: pool.Run) -> dict:
     }
 
 
+def draw_run(run: pool.Run, kind: str, width: float, results: list[dict]) -> None:
+    """A run's progress bar and curves; once finished, its test accuracy beside the shipped
+    network's of the same kind and width (a row of ``results``)."""
+    p = progress(run)
+    st.progress(
+        min(1.0, p["fraction"]),
+        text=f"Step {p['step'][-1] if p['step'] else 0} of {p['steps'] or '…'}, "
+        f"{p['seconds']:.0f} s",
+    )
+    if p["step"]:
+        chart(
+            st,
+            curves_figure(p),
+            key="tn_curves",
+            alt="Training curves: loss (cross-entropy) and batch accuracy per epoch",
+        )
+    if run.failed():
+        st.error("The training run failed; press Train to try again.")
+    elif p["test_accuracy"] is not None:
+        ref = next(r for r in results if r["network"] == kind and r["width"] == width)
+        st.success(
+            f"Test accuracy: **{100 * p['test_accuracy']:.1f} %** on the 1,500 test digits "
+            f"after {p['epoch'][-1]:.1f} epochs over {fmt_int(TRAIN_SIZE)} digits "
+            f"(the shipped {kind} net at width {width:g}, {shipped_training_text()}: "
+            f"{ref['test accuracy %']:.1f} %)."
+        )
+        if p["step"] and p["step"][-1] < p["steps"]:
+            st.caption(
+                f"Stopped at the {TIME_BUDGET:.0f} s limit after {p['step'][-1]} of "
+                f"{p['steps']} steps: the server is busy (training runs at low priority)."
+            )
+
+
 @st.fragment(run_every=1.0)
-def _live(kind: str, width: float, epochs: int, draw) -> None:
+def _live(kind: str, width: float, epochs: int, results: list[dict]) -> None:
     """Redraw a running run's progress every second; rerun the page once it has finished."""
     run = training_run(kind, width, epochs)
     if run is None or run.done():
         st.rerun(scope="app")
-    draw(run)
+    draw_run(run, kind, width, results)
 
 
-def show_run(run: pool.Run, kind: str, width: float, epochs: int, draw) -> None:
-    """``draw(run)`` once if the run is finished, else every second until it is."""
+def show_run(run: pool.Run, kind: str, width: float, epochs: int, results: list[dict]) -> None:
+    """The run drawn once if it is finished, else every second until it is."""
     if run.done():
-        draw(run)
+        draw_run(run, kind, width, results)
     else:
-        _live(kind, width, epochs, draw)
+        _live(kind, width, epochs, results)
 
 
 # --------------------------------------------------------------------------- page arithmetic
@@ -196,6 +232,11 @@ def mosaic_height(out: np.ndarray, width: int = 450) -> int:
     cols = mosaic_columns(out.shape[2])
     rows = -(-out.shape[2] // cols)
     return int(width * rows / cols) + 90
+
+
+def as_image(digit: np.ndarray) -> np.ndarray:
+    """A (28, 28) uint8 digit as an (H, W, 1) image in [0, 1], as figures take images."""
+    return digit[:, :, None] / 255.0
 
 
 def probabilities(kind: str, width: float, digit_key: str, image: np.ndarray) -> np.ndarray:
@@ -223,6 +264,14 @@ def layer_rows(kind: str, width: float) -> list[dict]:
         }
     )
     return rows
+
+
+def paper_rows() -> list[dict]:
+    """The paper's numbers (``PAPER``) as a table."""
+    return [
+        {"network": n, "ImageNet top-1 %": a, "mult-adds (M)": m, "weights (M)": w}
+        for n, a, m, w in PAPER
+    ]
 
 
 def tradeoff_sentence(results: list[dict]) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from sepconv_core import tinynet
@@ -22,8 +21,8 @@ from sepconv_core.learn import fit_both
 from sepconv_core.learned_kernels import load_learned_kernels
 from sepconv_core.tasks import make_task
 from ui import pool
-from ui.figures import chart
-from ui.state import ASSETS
+from ui.figures import chart, loss_figure
+from ui.sidebar import ASSETS
 
 TIME_BUDGET = 8.0  # seconds per model, so one run cannot keep a worker for long
 POLL_SECONDS = 0.5
@@ -102,18 +101,6 @@ def loss_curves(messages: list) -> dict[str, list[float]]:
     return curves
 
 
-def _live_figure(curves: dict[str, list[float]]) -> go.Figure:
-    fig = go.Figure([go.Scatter(y=v, name=m) for m, v in curves.items() if v])
-    fig.update_layout(
-        height=260,
-        yaxis_type="log",
-        margin=dict(l=10, r=10, t=10, b=10),
-        xaxis_title="step",
-        yaxis_title="mean squared error",
-    )
-    return fig
-
-
 @st.fragment(run_every=POLL_SECONDS)
 def follow(key: tuple, steps: int) -> None:
     """Progress and the loss curve of the run for ``key``, redrawn until it is done."""
@@ -132,4 +119,4 @@ def follow(key: tuple, steps: int) -> None:
         min(1.0, done),
         text=f"Training the {model} layer: step {step} of {steps}, loss {loss:.3g}",
     )
-    chart(st, _live_figure(curves), key="ln_live", alt="Loss while training, both layers")
+    chart(st, loss_figure(curves), key="ln_live", alt="Loss while training, both layers")

@@ -11,6 +11,15 @@ from sepconv_core import kernels
 from sepconv_core.parse import KernelParseError, format_kernel, parse_kernel
 from ui.text import plain
 
+# What every widget that shapes a view gets: its value in the address bar (so the address is a
+# link to the same view) and kept across page switches.
+KEEP = dict(bind="query-params", persist_state="session")
+PADDING_HELP = (
+    "'valid': no padding, the output shrinks. 'same': zeros around the image so the "
+    "output is ceil(size / stride) (TensorFlow's rule: any extra row or column goes at the "
+    "bottom/right)."
+)
+
 
 @dataclass(frozen=True)
 class KernelChoice:
@@ -33,18 +42,7 @@ def kernel_picker(prefix: str, *, default_preset: str = "sobel_x") -> KernelChoi
         "page), a random one from a seed, or numbers you type.",
     )
     if source == "Learned":
-        from ui.training import shipped_kernels
-
-        learned = shipped_kernels()
-        name = st.selectbox(
-            "Learned kernel",
-            list(learned),
-            key=f"{prefix}_learned",
-            bind="query-params",
-            persist_state="session",
-            format_func=lambda n: learned[n].label,
-        )
-        entry = learned[name]
+        entry = learned_kernel_menu("Learned kernel", f"{prefix}_learned")
         return KernelChoice(
             entry.spatial,
             f"learned {entry.task}",
@@ -131,18 +129,27 @@ def stride_padding(prefix: str, *, max_stride: int = 4) -> tuple[int, str]:
         persist_state="session",
         help="How many pixels the kernel moves between outputs.",
     )
-    padding = c2.radio(
-        "Padding",
-        ["valid", "same"],
-        horizontal=True,
-        key=f"{prefix}_padding",
-        bind="query-params",
-        persist_state="session",
-        help="'valid': no padding, the output shrinks. 'same': zeros around the image so the "
-        "output is ceil(size / stride) (TensorFlow's rule: any extra row or column goes at the "
-        "bottom/right).",
-    )
+    padding = padding_radio(f"{prefix}_padding", where=c2)
     return int(stride), str(padding)
+
+
+def padding_radio(key: str, *, where=st, help: str = PADDING_HELP) -> str:
+    """'valid' or 'same': the padding of every page's convolution, one horizontal radio."""
+    return str(
+        where.radio("Padding", ["valid", "same"], horizontal=True, key=key, help=help, **KEEP)
+    )
+
+
+def learned_kernel_menu(label: str, key: str, *, where=st):
+    """A menu of the shipped learned kernels (``ui.training.shipped_kernels``); returns the
+    chosen one (``sepconv_core.learned_kernels.LearnedKernel``)."""
+    from ui.training import shipped_kernels  # the training module only where one is offered
+
+    shipped = shipped_kernels()
+    name = where.selectbox(
+        label, list(shipped), key=key, format_func=lambda n: shipped[n].label, **KEEP
+    )
+    return shipped[name]
 
 
 def colour_mode(prefix: str) -> bool:

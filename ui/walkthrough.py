@@ -40,7 +40,7 @@ from ui.figures import (
     with_sparse_click_layer,
     with_taps,
 )
-from ui.text import fmt_int
+from ui.text import channel_names, fmt_int
 
 ROW, COL, PIXEL, PLAY, SPEED = "dw_row", "dw_col", "dw_pixel", "dw_play", "dw_speed"
 SPEEDS = {"slow": 1.5, "medium": 0.8, "fast": 0.3}  # seconds per position
@@ -281,7 +281,7 @@ def _pixel_detail(
     )
 
     # Linked view: the receptive field on every input channel, the pixel on the outputs.
-    names = ["red", "green", "blue"] if cin == 3 else [f"channel {c}" for c in range(cin)]
+    names = channel_names(cin)
     box = Marks(box=(f.top, f.left, f.bottom, f.right))
     cols = st.columns(cin)
     for c in range(cin):
@@ -402,42 +402,16 @@ def _pixel_detail(
     outs = slice(o_first, last)
     q1, q2, q3 = st.columns([1.4, 3, 3])
     height = 160 + 26 * n
-    chart(
-        q1,
-        heatmap_figure(
-            pw.values[:, None],
-            title="values",
-            digits=3,
-            height=height,
-            square=False,
-            showscale=False,
-        ),
-        key="dw4_values",
-    )
-    chart(
-        q2,
-        heatmap_figure(
-            pw.weights[:, outs],
-            title=f"weights, outputs {o_first}–{last - 1}",
-            digits=2,
-            height=height,
-            square=False,
-            showscale=False,
-        ),
-        key="dw4_weights",
-    )
-    chart(
-        q3,
-        heatmap_figure(
-            pw.products[:, outs],
-            title="products (value × weight)",
-            digits=2,
-            height=height,
-            square=False,
-            showscale=False,
-        ),
-        key="dw4_pw_products",
-    )
+    grids = [
+        (q1, pw.values[:, None], "values", 3, "dw4_values"),
+        (q2, pw.weights[:, outs], f"weights, outputs {o_first}–{last - 1}", 2, "dw4_weights"),
+        (q3, pw.products[:, outs], "products (value × weight)", 2, "dw4_pw_products"),
+    ]
+    for where, values, title, digits, key in grids:
+        fig = heatmap_figure(
+            values, title=title, digits=digits, height=height, square=False, showscale=False
+        )
+        chart(where, fig, key=key)
     lines = [
         f"| output | Σ of the {n} products | pointwise output at ({row}, {col}) | |",
         "| ---: | ---: | ---: | :--- |",

@@ -16,6 +16,7 @@ import numpy as np
 import streamlit as st
 
 from sepconv_core.image import ImageLoadError, load_image, resize_to, to_uint8
+from ui.widgets import KEEP
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 # Display name -> file in assets/ (see assets/LICENSES.md). Missing files are skipped.
@@ -29,7 +30,6 @@ SAMPLES = {
 UPLOAD_CHOICE = "Your upload"
 WORKING_SIZES = (32, 64, 96, 128, 192, 256, 384, 512)
 DEFAULT_WORKING_SIZE = 128
-MAX_UPLOAD_MB = 25
 
 
 @dataclass(frozen=True)
@@ -101,8 +101,8 @@ def sidebar_image(sb, *, allow_upload: bool = True) -> ChosenImage:
             "Upload your own photo",
             type=["png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"],
             key="uploader",
-            help=f"Up to {MAX_UPLOAD_MB} MB. It stays in memory on the server and is never "
-            "saved. Large photos are reduced while decoding.",
+            help=f"Up to {st.get_option('server.maxUploadSize')} MB. It stays in memory on the "
+            "server and is never saved. Large photos are reduced while decoding.",
         )
     if uploaded is not None:
         _read_upload(uploaded)
@@ -121,8 +121,7 @@ def sidebar_image(sb, *, allow_upload: bool = True) -> ChosenImage:
             "Sample image",
             options,
             key="image_choice",
-            bind="query-params",
-            persist_state="session",
+            **KEEP,
             help="Bundled samples with their licences in assets/LICENSES.md, or your upload.",
         )
     size = sb.select_slider(
@@ -130,8 +129,7 @@ def sidebar_image(sb, *, allow_upload: bool = True) -> ChosenImage:
         options=WORKING_SIZES,
         value=DEFAULT_WORKING_SIZE,
         key="work_size",
-        bind="query-params",
-        persist_state="session",
+        **KEEP,
         help="Every page computes on the image reduced to this size. Smaller is faster.",
     )
     if choice == UPLOAD_CHOICE:
