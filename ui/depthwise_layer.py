@@ -101,7 +101,7 @@ def layer_controls(chosen: ChosenImage) -> Layer:
             where=c2,
             help="'valid' shrinks the output; 'same' pads with zeros so it is ceil(size/stride).",
         )
-        dilation = dilation_control("dw", where=c2)
+        dilation = dilation_control("dw", where=c2, stride=stride)
         # With 'valid' padding the kernel, spread over (k - 1)·d + 1 pixels, must fit inside
         # the image: nothing larger is offered.
         fits = (min(h, w) - 1) // dilation + 1
