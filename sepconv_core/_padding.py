@@ -43,6 +43,11 @@ def check_padding(padding: str) -> str:
     return p
 
 
+def check_geometry(stride: int, padding: str, dilation: int) -> tuple[int, str, int]:
+    """``(stride, padding, dilation)`` checked: the three settings every layer takes."""
+    return check_stride(stride), check_padding(padding), check_dilation(dilation)
+
+
 def output_size(n: int, k: int, stride: int = 1, padding: str = "valid", dilation: int = 1) -> int:
     """Length of the output along one axis of length ``n`` for a kernel of ``k`` taps.
 

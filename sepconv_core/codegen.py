@@ -8,7 +8,11 @@ TensorFlow's 'same' padding puts an odd extra row/column at the bottom/right; Py
 
 from __future__ import annotations
 
-from ._padding import check_dilation, check_padding, check_stride, effective_size, pad_amounts
+from ._padding import (
+    check_geometry,
+    effective_size,
+    pad_amounts,
+)
 
 
 def _pad_line(height: int, width: int, kernel_size: int, stride: int, padding: str, dilation=1):
@@ -41,8 +45,7 @@ def pytorch_separable(
 ) -> str:
     """PyTorch code for a depthwise separable layer: ``nn.Conv2d(groups=Cin)`` then a 1×1,
     applied to a random (1, Cin, height, width) input."""
-    stride, padding = check_stride(stride), check_padding(padding)
-    dilation = check_dilation(dilation)
+    stride, padding, dilation = check_geometry(stride, padding, dilation)
     mid = in_channels * depth_multiplier
     pad, extra = _pad_line(height, width, kernel_size, stride, padding, dilation)
     dil = f", dilation={dilation}" if dilation > 1 else ""
@@ -76,8 +79,7 @@ def keras_separable(
     dilation: int = 1,
 ) -> str:
     """Keras code for the same layer: ``layers.SeparableConv2D``."""
-    stride, padding = check_stride(stride), check_padding(padding)
-    dilation = check_dilation(dilation)
+    stride, padding, dilation = check_geometry(stride, padding, dilation)
     mid = in_channels * depth_multiplier
     dil = f"dilation_rate={dilation}, " if dilation > 1 else ""
     refused = ""

@@ -24,9 +24,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._padding import (
-    check_dilation,
-    check_padding,
-    check_stride,
+    check_geometry,
     effective_size,
     output_size,
     pad_amounts,
@@ -254,8 +252,7 @@ def conv2d(image, kernel, *, stride=1, padding="valid", dilation=1) -> np.ndarra
     out : ndarray, shape (H', W', Cout)
         In the image's floating dtype (float64 for integer images).
     """
-    stride, padding = check_stride(stride), check_padding(padding)
-    dilation = check_dilation(dilation)
+    stride, padding, dilation = check_geometry(stride, padding, dilation)
     x = _as_image(image)
     k = _as_kernel(kernel, "kernel", (4,), "(kh, kw, Cin, Cout)", x.dtype)
     _check_channels(k.shape[2], x.shape[2])
@@ -272,8 +269,7 @@ def _as_depthwise_kernel(kernel, name: str, dtype) -> np.ndarray:
 
 def _depthwise(x, d, stride, padding, name, pointwise=None, dilation=1) -> np.ndarray:
     """Validated depthwise step (optionally fused with a pointwise matrix)."""
-    stride, padding = check_stride(stride), check_padding(padding)
-    dilation = check_dilation(dilation)
+    stride, padding, dilation = check_geometry(stride, padding, dilation)
     kh, kw, cin, m = d.shape
     _check_channels(cin, x.shape[2], name)
     pads, out_size = _geometry(x.shape[:2], (kh, kw), (stride, stride), padding, name, dilation)
@@ -292,9 +288,7 @@ def depthwise_conv2d(image, kernel, *, stride=1, padding="valid", dilation=1) ->
     image : array_like, shape (H, W, Cin) or (H, W)
     kernel : array_like, shape (kh, kw, Cin, M) or (kh, kw, Cin)
         M is the depth multiplier (1 for a 3-D kernel).
-    stride : int, optional
-    padding : {'valid', 'same'}, optional
-    dilation : int, optional
+    stride, padding, dilation : optional
         As in ``conv2d``.
 
     Returns
@@ -415,17 +409,14 @@ def correlate2d(plane, kernel, *, stride=1, padding="valid", dilation=1) -> np.n
     ----------
     plane : array_like, shape (H, W)
     kernel : array_like, shape (kh, kw)
-    stride : int, optional
-    padding : {'valid', 'same'}, optional
-    dilation : int, optional
+    stride, padding, dilation : optional
         As in ``conv2d``.
 
     Returns
     -------
     out : ndarray, shape (H', W')
     """
-    stride, padding = check_stride(stride), check_padding(padding)
-    dilation = check_dilation(dilation)
+    stride, padding, dilation = check_geometry(stride, padding, dilation)
     x = _as_plane(plane)
     k = _as_kernel(kernel, "kernel", (2,), "(kh, kw)", x.dtype)
     strides, dilations = (stride, stride), (dilation, dilation)
@@ -481,8 +472,7 @@ def correlate2d_separable(
     -------
     out : ndarray, shape (H', W')
     """
-    stride, padding = check_stride(stride), check_padding(padding)
-    d = check_dilation(dilation)
+    stride, padding, d = check_geometry(stride, padding, dilation)
     x = _as_plane(plane)
     col = _as_vector(column, "column", "(kh, 1) or (kh,)", 1, x.dtype)
     rw = _as_vector(row, "row", "(1, kw) or (kw,)", 0, x.dtype)

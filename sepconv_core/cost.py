@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ._checks import kernel_pair, whole
-from ._padding import check_dilation, check_padding, check_stride, output_size
+from ._padding import check_geometry, output_size
 
 __all__ = [
     "ConvCost",
@@ -316,8 +316,7 @@ def conv2d_cost(
     in_channels = whole(in_channels, "in_channels", 1)
     out_channels = whole(out_channels, "out_channels", 1)
     kh, kw = kernel_pair(kernel_size)
-    stride, padding = check_stride(stride), check_padding(padding)
-    dilation = check_dilation(dilation)
+    stride, padding, dilation = check_geometry(stride, padding, dilation)
     kernel_shape = (kh, kw, in_channels, out_channels)
     shape = (height, width, in_channels)
     return _stage(shape, kernel_shape, out_channels, stride, padding, dilation)
@@ -480,8 +479,7 @@ def spatial_separable_cost(
     width = whole(width, "width", 1)
     channels = whole(channels, "channels", 1)
     kh, kw = kernel_pair(kernel_size)
-    stride, padding = check_stride(stride), check_padding(padding)
-    dilation = check_dilation(dilation)
+    stride, padding, dilation = check_geometry(stride, padding, dilation)
     out_h = output_size(height, kh, stride, padding, dilation)
     out_w = output_size(width, kw, stride, padding, dilation)
     positions = out_h * out_w

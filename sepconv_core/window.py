@@ -26,7 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import kernel_pair, whole
-from ._padding import check_dilation, check_padding, check_stride, output_size, pad_amounts
+from ._padding import (
+    check_dilation,
+    check_geometry,
+    check_padding,
+    output_size,
+    pad_amounts,
+)
 from .conv import _as_depthwise_kernel, _as_image, _check_channels, _pointwise_matrix
 
 __all__ = [
@@ -176,7 +182,7 @@ def receptive_field(
         If ``row`` or ``col`` is outside the output, or another argument is invalid.
     """
     kh, kw = kernel_pair(kernel_size)
-    stride, padding, d = check_stride(stride), check_padding(padding), check_dilation(dilation)
+    stride, padding, d = check_geometry(stride, padding, dilation)
     row = _check_index(row, output_size(height, kh, stride, padding, d), "row")
     col = _check_index(col, output_size(width, kw, stride, padding, d), "col")
     top = row * stride - pad_amounts(height, kh, stride, padding, d)[0]
