@@ -366,9 +366,8 @@ def one_pixel_both_ways(layer: Layer, ek: np.ndarray, o: int) -> None:
         f"first adds {k * k} products inside each channel ({n} sums, the depthwise values), then "
         f"mixes those {n} values with {n} weights."
     )
-    left, right = st.columns([3, 1], vertical_alignment="center")
-    _products(
-        left,
+    right = _products_row(
+        [3, 1],
         normal.products,
         f"normal: the {k * k * cin} products",
         [f"{names[c]} ⊙ K[:, :, {c}, {o}]" for c in range(cin)],
@@ -379,9 +378,8 @@ def one_pixel_both_ways(layer: Layer, ek: np.ndarray, o: int) -> None:
         f"Σ of all {k * k * cin} products = **{total:.4g}**"
         + _verdict(normal.products, value, f"separable output {o}")
     )
-    left, right = st.columns([5, 2], vertical_alignment="center")
-    _products(
-        left,
+    right = _products_row(
+        [5, 2],
         dw.products,
         f"separable: {k * k} products per channel",
         [f"{names[i // layer.multiplier]} ⊙ D[:, :, {i}]" for i in range(n)],
@@ -407,6 +405,13 @@ def one_pixel_both_ways(layer: Layer, ek: np.ndarray, o: int) -> None:
         f"{layer.cout} = {fmt_int(k * k * n + n * layer.cout)} multiplications against "
         f"{k * k * cin}·{layer.cout} = {fmt_int(k * k * cin * layer.cout)}."
     )
+
+
+def _products_row(widths, products: np.ndarray, title: str, labels: list[str], key: str):
+    """A row: the product planes on the left; returns the right-hand column, for their sums."""
+    left, right = st.columns(widths, vertical_alignment="center")
+    _products(left, products, title, labels, key)
+    return right
 
 
 def _products(where, products: np.ndarray, title: str, labels: list[str], key: str) -> None:
