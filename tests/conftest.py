@@ -15,6 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "tests" / "artifacts"  # screenshots of the browser tests
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"  # Streamlit between reruns
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -93,3 +95,11 @@ def page(browser, app_url):
     pg.set_default_timeout(60_000)
     yield pg
     context.close()
+
+
+def settle(page, pause_ms: int = 200) -> None:
+    """Wait until Streamlit has finished the rerun an action started (and any it set off)."""
+    page.wait_for_timeout(400)
+    page.wait_for_selector(IDLE)
+    page.wait_for_timeout(pause_ms)
+    page.wait_for_selector(IDLE)

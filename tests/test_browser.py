@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
+from conftest import ARTIFACTS, settle
 from PIL import Image
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 PAGES = {
     "overview": "",
     "spatial": "spatial",
@@ -20,14 +18,6 @@ PAGES = {
     "cost": "cost",
     "tinynet": "tinynet",
 }
-
-
-def settle(page) -> None:
-    """Wait until Streamlit has finished the rerun an action started."""
-    page.wait_for_timeout(400)
-    page.wait_for_selector(IDLE)
-    page.wait_for_timeout(200)
-    page.wait_for_selector(IDLE)
 
 
 def shot(page, name: str) -> None:

@@ -24,11 +24,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import _free_port
+from conftest import IDLE, _free_port
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
 
 def _load_test():

@@ -8,14 +8,12 @@ cells from the spacing of the numbers' centres, so nothing here trusts the app's
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import ARTIFACTS
+from conftest import settle as _settle
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 MIN_PX = 11
 
 # For every chart that prints numbers: font sizes, and the worst fit of a number in its cell.
@@ -46,10 +44,7 @@ CELL_NUMBERS = """() => [...document.querySelectorAll('[data-testid=stMain] .js-
 
 
 def settle(page) -> None:
-    page.wait_for_timeout(400)
-    page.wait_for_selector(IDLE)
-    page.wait_for_timeout(300)
-    page.wait_for_selector(IDLE)
+    _settle(page, pause_ms=300)  # figures with many numbers take a little longer to draw
 
 
 def shot(page, name: str) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import IDLE
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
@@ -17,7 +18,6 @@ from sepconv_core.tinynet import load_digits, load_trained
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "app_pages/tinynet.py"
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
 
 def _page(**query) -> AppTest:
