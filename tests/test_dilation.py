@@ -7,17 +7,14 @@ is what a dilated kernel is by definition, computed by SciPy.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from unittest import mock
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from naive import naive_conv2d, naive_depthwise, naive_pointwise
 from scipy import signal
+from test_conv import _blocks, _close
 
-from sepconv_core import conv
 from sepconv_core._padding import output_size, pad_amounts
 from sepconv_core.conv import (
     conv2d,
@@ -29,20 +26,6 @@ from sepconv_core.conv import (
 
 EXAMPLES = settings(max_examples=40, deadline=None)
 BLOCKS = st.sampled_from([1, 20, 1 << 17])
-
-
-@contextmanager
-def _blocks(elements):
-    """Force the engines' row blocks down to ``elements`` (1 = one output row per block)."""
-    with (
-        mock.patch.object(conv, "_BLOCK_ELEMENTS", elements),
-        mock.patch.object(conv, "_PATCH_ELEMENTS", elements),
-    ):
-        yield
-
-
-def _close(actual, expected) -> None:
-    np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-10)
 
 
 def _zero_inserted(kernel: np.ndarray, d: int) -> np.ndarray:
