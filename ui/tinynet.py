@@ -146,8 +146,9 @@ def training_run(kind: str, width: float, epochs: int) -> pool.Run | None:
 
 def progress(run: pool.Run) -> dict:
     """What a run has reported so far: curves, progress in [0, 1], test accuracy when done."""
-    steps = [m for m in run.messages() if isinstance(m, dict) and "step" in m]
-    final = [m for m in run.messages() if isinstance(m, dict) and "test_accuracy" in m]
+    messages = [m for m in run.messages() if isinstance(m, dict)]
+    steps = [m for m in messages if "step" in m]
+    final = [m for m in messages if "test_accuracy" in m]
     last = steps[-1] if steps else None
     return {
         "step": [m["step"] for m in steps],
