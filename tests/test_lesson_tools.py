@@ -139,6 +139,7 @@ class _SeparableConv2D:
         if self.weights is None:  # Keras draws random weights at the first call
             return None
         d, p = self.weights
+        x = np.asarray(x, dtype=np.float64)  # compare arithmetic, not float32 rounding
         z = naive_depthwise(x[0], d, self.stride, self.padding, dilation=self.dilation)
         return naive_pointwise(z, p)[None]
 
@@ -192,12 +193,15 @@ def test_generated_keras_code_gives_our_output(monkeypatch, padding, stride):
     d, p = rng.standard_normal((3, 3, 3, 2)), rng.standard_normal((6, 4))
     code = keras_separable(3, 4, 3, stride=stride, padding=padding, depth_multiplier=2,
                            height=7, width=8)  # fmt: skip
+    # The generated program draws its input with np.random.rand: make that repeatable.
+    monkeypatch.setattr(np.random, "rand", lambda *shape: rng.random(shape))
     namespace = _run(code, monkeypatch, D=d, P=p, x0=None)
     x = namespace["x"]
     assert x.shape == (1, 7, 8, 3)
     y = namespace["layer"](x)
-    ours = separable_conv2d(x[0], d, p, stride=stride, padding=padding)
-    np.testing.assert_allclose(y[0], ours, rtol=1e-6, atol=1e-6)
+    # Both sides in float64: a float32 sum whose terms cancel can miss 1e-6 by rounding alone.
+    ours = separable_conv2d(x[0].astype(np.float64), d, p, stride=stride, padding=padding)
+    np.testing.assert_allclose(y[0], ours, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize(
