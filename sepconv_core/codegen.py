@@ -31,7 +31,8 @@ def _pad_line(height: int, width: int, kernel_size: int, stride: int, padding: s
     return "0", extra
 
 
-def pytorch_separable(
+def separable_code(
+    framework: str,
     in_channels: int,
     out_channels: int,
     kernel_size: int,
@@ -43,44 +44,56 @@ def pytorch_separable(
     width: int = 12,
     dilation: int = 1,
 ) -> str:
-    """PyTorch code for a depthwise separable layer: ``nn.Conv2d(groups=Cin)`` then a 1×1,
-    applied to a random (1, Cin, height, width) input."""
+    """Code for a depthwise separable layer applied to a random input of ``height × width``.
+
+    Parameters
+    ----------
+    framework : {'pytorch', 'keras'}
+        PyTorch: ``nn.Conv2d(groups=Cin)`` then a 1×1, on a (1, Cin, H, W) tensor. Keras:
+        ``layers.SeparableConv2D`` on a (1, H, W, Cin) array.
+    in_channels, out_channels, kernel_size, stride, padding, depth_multiplier, dilation
+        The layer, as in ``conv.separable_conv2d``.
+    height, width : int, optional
+        The input's size (it decides TensorFlow's 'same' padding at stride > 1).
+
+    Returns
+    -------
+    str
+        The program, with the lines that load our kernels D and P commented out.
+    """
     stride, padding, dilation = check_geometry(stride, padding, dilation)
-    mid = in_channels * depth_multiplier
-    pad, extra = _pad_line(height, width, kernel_size, stride, padding, dilation)
+    writers = {"pytorch": _pytorch, "keras": _keras}
+    if framework not in writers:
+        raise ValueError(f"framework must be one of {sorted(writers)}, got {framework!r}")
+    layer = dict(
+        cin=in_channels, cout=out_channels, k=kernel_size, stride=stride, padding=padding,
+        m=depth_multiplier, mid=in_channels * depth_multiplier, height=height, width=width,
+        dilation=dilation,
+    )  # fmt: skip
+    return writers[framework](**layer)
+
+
+def _pytorch(cin, cout, k, stride, padding, m, mid, height, width, dilation) -> str:
+    pad, extra = _pad_line(height, width, k, stride, padding, dilation)
     dil = f", dilation={dilation}" if dilation > 1 else ""
     return (
         "import torch\n"
         "import torch.nn as nn\n"
         "import torch.nn.functional as F\n\n"
-        f"depthwise = nn.Conv2d({in_channels}, {mid}, kernel_size={kernel_size}, stride={stride},\n"
-        f"                      padding={pad}{dil}, groups={in_channels}, bias=False)\n"
-        f"pointwise = nn.Conv2d({mid}, {out_channels}, kernel_size=1, bias=False)\n\n"
+        f"depthwise = nn.Conv2d({cin}, {mid}, kernel_size={k}, stride={stride},\n"
+        f"                      padding={pad}{dil}, groups={cin}, bias=False)\n"
+        f"pointwise = nn.Conv2d({mid}, {cout}, kernel_size=1, bias=False)\n\n"
         "# Our weights -> PyTorch's layout (D: (kh, kw, Cin, M), P: (Cin*M, Cout)):\n"
         "# depthwise.weight.data = torch.from_numpy(\n"
-        f"#     D.transpose(2, 3, 0, 1).reshape({mid}, 1, {kernel_size}, {kernel_size}))\n"
-        f"# pointwise.weight.data = torch.from_numpy(P.T.reshape({out_channels}, {mid}, 1, 1))\n\n"
-        f"x = torch.rand(1, {in_channels}, {height}, {width})  # (N, C, H, W)\n"
+        f"#     D.transpose(2, 3, 0, 1).reshape({mid}, 1, {k}, {k}))\n"
+        f"# pointwise.weight.data = torch.from_numpy(P.T.reshape({cout}, {mid}, 1, 1))\n\n"
+        f"x = torch.rand(1, {cin}, {height}, {width})  # (N, C, H, W)\n"
         + extra
         + "y = pointwise(depthwise(x))\n"
     )
 
 
-def keras_separable(
-    in_channels: int,
-    out_channels: int,
-    kernel_size: int,
-    *,
-    stride: int = 1,
-    padding: str = "valid",
-    depth_multiplier: int = 1,
-    height: int = 12,
-    width: int = 12,
-    dilation: int = 1,
-) -> str:
-    """Keras code for the same layer: ``layers.SeparableConv2D``."""
-    stride, padding, dilation = check_geometry(stride, padding, dilation)
-    mid = in_channels * depth_multiplier
+def _keras(cin, cout, k, stride, padding, m, mid, height, width, dilation) -> str:
     dil = f"dilation_rate={dilation}, " if dilation > 1 else ""
     refused = ""
     if stride > 1 and dilation > 1:
@@ -100,13 +113,13 @@ def keras_separable(
         "import keras\n"
         "from keras import layers\n\n"
         + refused
-        + f"layer = layers.SeparableConv2D({out_channels}, {kernel_size}, strides={stride}, "
+        + f"layer = layers.SeparableConv2D({cout}, {k}, strides={stride}, "
         f'padding="{padding}",\n'
-        f"                               {dil}depth_multiplier={depth_multiplier}, "
+        f"                               {dil}depth_multiplier={m}, "
         "use_bias=False)\n"
-        f"x = np.random.rand(1, {height}, {width}, {in_channels}).astype('float32')"
+        f"x = np.random.rand(1, {height}, {width}, {cin}).astype('float32')"
         "  # (N, H, W, C)\n"
         "y = layer(x)\n"
         "# Same layout as ours: D is (kh, kw, Cin, M), P reshaped to (1, 1, Cin*M, Cout):\n"
-        f"# layer.set_weights([D, P.reshape(1, 1, {mid}, {out_channels})])\n"
+        f"# layer.set_weights([D, P.reshape(1, 1, {mid}, {cout})])\n"
     )

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from naive import naive_depthwise, naive_pointwise
 
-from sepconv_core.codegen import keras_separable, pytorch_separable
+from sepconv_core.codegen import separable_code
 from sepconv_core.conv import separable_conv2d
 from sepconv_core.export import to_csv, to_npy
 from sepconv_core.quiz import AnswerFormatError, check, parse_number, parse_shape
@@ -179,7 +179,7 @@ def test_generated_pytorch_code_gives_our_output(monkeypatch, padding, stride, s
     rng = np.random.default_rng(1)
     d, p = rng.standard_normal((5, 5, 3, 2)), rng.standard_normal((6, 4))
     x0 = rng.random((1, 3, size, size + 1))
-    code = pytorch_separable(3, 4, 5, stride=stride, padding=padding, depth_multiplier=2,
+    code = separable_code("pytorch", 3, 4, 5, stride=stride, padding=padding, depth_multiplier=2,
                              height=size, width=size + 1)  # fmt: skip
     y = _run(code, monkeypatch, D=d, P=p, x0=x0)["y"]
     ours = separable_conv2d(x0[0].transpose(1, 2, 0), d, p, stride=stride, padding=padding)
@@ -191,7 +191,7 @@ def test_generated_keras_code_gives_our_output(monkeypatch, padding, stride):
     """The Keras program, with set_weights as its comment says, computes our separable layer."""
     rng = np.random.default_rng(2)
     d, p = rng.standard_normal((3, 3, 3, 2)), rng.standard_normal((6, 4))
-    code = keras_separable(3, 4, 3, stride=stride, padding=padding, depth_multiplier=2,
+    code = separable_code("keras", 3, 4, 3, stride=stride, padding=padding, depth_multiplier=2,
                            height=7, width=8)  # fmt: skip
     # The generated program draws its input with np.random.rand: make that repeatable.
     monkeypatch.setattr(np.random, "rand", lambda *shape: rng.random(shape))
@@ -221,7 +221,7 @@ def test_generated_pytorch_code_with_dilation_gives_our_output(monkeypatch, padd
     dk, p = rng.standard_normal((k, k, 3, 2)), rng.standard_normal((6, 4))
     x0 = rng.random((1, 3, 12, 13))
     args = dict(stride=stride, padding=padding, dilation=d)
-    code = pytorch_separable(3, 4, k, depth_multiplier=2, height=12, width=13, **args)
+    code = separable_code("pytorch", 3, 4, k, depth_multiplier=2, height=12, width=13, **args)
     y = _run(code, monkeypatch, D=dk, P=p, x0=x0)["y"]
     ours = separable_conv2d(x0[0].transpose(1, 2, 0), dk, p, **args)
     np.testing.assert_allclose(y[0].transpose(1, 2, 0), ours, rtol=1e-10, atol=1e-12)
@@ -232,12 +232,20 @@ def test_generated_keras_code_with_dilation(monkeypatch):
     refuses (a ValueError), and the program says so and how to get the same output."""
     rng = np.random.default_rng(4)
     d, p = rng.standard_normal((3, 3, 3, 2)), rng.standard_normal((6, 4))
-    code = keras_separable(3, 4, 3, padding="same", depth_multiplier=2, dilation=2)
+    code = separable_code("keras", 3, 4, 3, padding="same", depth_multiplier=2, dilation=2)
+    monkeypatch.setattr(np.random, "rand", lambda *shape: rng.random(shape))
     namespace = _run(code, monkeypatch, D=d, P=p, x0=None)
-    ours = separable_conv2d(namespace["x"][0], d, p, padding="same", dilation=2)
-    np.testing.assert_allclose(namespace["layer"](namespace["x"])[0], ours, rtol=1e-6, atol=1e-6)
-    refused = keras_separable(3, 4, 3, stride=2, depth_multiplier=2, dilation=2)
+    x = namespace["x"][0].astype(np.float64)
+    ours = separable_conv2d(x, d, p, padding="same", dilation=2)
+    np.testing.assert_allclose(namespace["layer"](namespace["x"])[0], ours, rtol=1e-10, atol=1e-12)
+    refused = separable_code("keras", 3, 4, 3, stride=2, depth_multiplier=2, dilation=2)
     with pytest.raises(ValueError, match="dilation_rate"):
         _run(refused, monkeypatch, D=d, P=p, x0=None)
     assert "ValueError" in refused and "y[:, ::2, ::2]" in refused
-    assert "ValueError" not in keras_separable(3, 4, 3, stride=2, depth_multiplier=2)
+    assert "ValueError" not in separable_code("keras", 3, 4, 3, stride=2, depth_multiplier=2)
+
+
+def test_code_for_an_unknown_framework_is_refused():
+    """A framework it cannot write is a ValueError, not an empty program."""
+    with pytest.raises(ValueError, match="framework"):
+        separable_code("jax", 3, 4, 3)

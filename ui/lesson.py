@@ -86,18 +86,11 @@ def show_code(
         stride=stride, padding=padding, depth_multiplier=depth_multiplier, dilation=dilation
     )
     torch_tab, keras_tab, ours_tab = st.tabs(["PyTorch", "Keras", "sepconv_core (this app)"])
-    torch_tab.code(
-        codegen.pytorch_separable(
-            in_channels, out_channels, kernel_size, height=height, width=width, **args
-        ),
-        language="python",
-    )
-    keras_tab.code(
-        codegen.keras_separable(
-            in_channels, out_channels, kernel_size, height=height, width=width, **args
-        ),
-        language="python",
-    )
+    for tab, framework in ((torch_tab, "pytorch"), (keras_tab, "keras")):
+        code = codegen.separable_code(
+            framework, in_channels, out_channels, kernel_size, height=height, width=width, **args
+        )
+        tab.code(code, language="python")
     ours_tab.code(
         "\n\n".join(
             inspect.getsource(f)
