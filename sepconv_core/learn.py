@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -298,9 +297,11 @@ class ConvFitResult(_Training):
         return self.kernel.size
 
 
-def _fit(result, initial, forward_backward, image, target, *, kernel_size, padding, steps,
-         learning_rate, seed, optimizer, callback, time_budget):  # fmt: skip
-    """The one training engine behind ``fit_separable`` and ``fit_conv2d``.
+def _fit(result, initial, forward_backward, image, target, *, kernel_size=3, padding="same",
+         steps=300, learning_rate=0.05, seed=0, optimizer="adam", callback=None,
+         time_budget=None):  # fmt: skip
+    """The one training engine behind ``fit_separable`` and ``fit_conv2d``, and the one place
+    their keyword arguments and defaults are written (``fit_separable`` documents them).
 
     Checks the arguments, draws the kernels with ``initial(rng, k, cin, cout)`` (a dict of
     arrays), then loops -- ``forward_backward(padded, target, params)``, one optimizer step,
@@ -356,20 +357,7 @@ def _fit(result, initial, forward_backward, image, target, *, kernel_size, paddi
     )
 
 
-def fit_separable(
-    image,
-    target,
-    *,
-    kernel_size=3,
-    depth_multiplier=1,
-    padding="same",
-    steps=300,
-    learning_rate=0.05,
-    seed=0,
-    optimizer="adam",
-    callback: Callable[[int, float, dict], bool | None] | None = None,
-    time_budget: float | None = None,
-) -> FitResult:
+def fit_separable(image, target, *, depth_multiplier=1, **options) -> FitResult:
     """Train a depthwise-separable layer (no bias) so that it maps ``image`` to ``target``.
 
     Parameters
@@ -399,6 +387,9 @@ def fit_separable(
         Seconds: stop after the first step that ends later than this after the start (at
         least one step always runs).
 
+    The defaults: ``kernel_size=3, padding="same", steps=300, learning_rate=0.05, seed=0,
+    optimizer="adam"``, no callback and no time budget.
+
     Returns
     -------
     FitResult
@@ -413,40 +404,21 @@ def fit_separable(
             "pointwise_kernel": rng.standard_normal((cin * m, cout)) / math.sqrt(cin * m),
         }
 
-    return _fit(
-        FitResult, initial, _separable_forward_backward, image, target,
-        kernel_size=kernel_size, padding=padding, steps=steps, learning_rate=learning_rate,
-        seed=seed, optimizer=optimizer, callback=callback, time_budget=time_budget,
-    )  # fmt: skip
+    return _fit(FitResult, initial, _separable_forward_backward, image, target, **options)
 
 
-def fit_conv2d(
-    image,
-    target,
-    *,
-    kernel_size=3,
-    padding="same",
-    steps=300,
-    learning_rate=0.05,
-    seed=0,
-    optimizer="adam",
-    callback: Callable[[int, float, dict], bool | None] | None = None,
-    time_budget: float | None = None,
-) -> ConvFitResult:
+def fit_conv2d(image, target, **options) -> ConvFitResult:
     """Train a normal convolution (no bias) so that it maps ``image`` to ``target``.
 
-    Same arguments and loop as ``fit_separable``; the one kernel ``(k, k, Cin, Cout)`` starts
-    normal with standard deviation 1 / sqrt(k*k*Cin), and ``params`` is ``{"kernel": ...}``.
+    The same keyword arguments (all but ``depth_multiplier``) and loop as ``fit_separable``;
+    the one kernel ``(k, k, Cin, Cout)`` starts normal with standard deviation
+    1 / sqrt(k*k*Cin), and ``params`` is ``{"kernel": ...}``.
     """
 
     def initial(rng, k, cin, cout):
         return {"kernel": rng.standard_normal((k, k, cin, cout)) / math.sqrt(k * k * cin)}
 
-    return _fit(
-        ConvFitResult, initial, _conv_forward_backward, image, target,
-        kernel_size=kernel_size, padding=padding, steps=steps, learning_rate=learning_rate,
-        seed=seed, optimizer=optimizer, callback=callback, time_budget=time_budget,
-    )  # fmt: skip
+    return _fit(ConvFitResult, initial, _conv_forward_backward, image, target, **options)
 
 
 def fit_both(image, target, *, kernel_size=3, steps=300, time_budget=None, report=None) -> dict:
