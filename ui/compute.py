@@ -8,6 +8,8 @@ small and hashed as they are. Every cache is bounded, and shared by all sessions
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import streamlit as st
 
@@ -75,51 +77,41 @@ def tiny_input(image_key: str, _image: np.ndarray, side: int) -> np.ndarray:
     return resize_to(center_square(_image), side)
 
 
+class SeparableLayer(NamedTuple):
+    """A depthwise separable layer's weights and geometry: one hashable cache argument."""
+
+    depthwise: np.ndarray  # (k, k, Cin, M)
+    pointwise: np.ndarray  # (Cin·M, Cout)
+    stride: int
+    padding: str
+    dilation: int = 1
+
+    @property
+    def geometry(self) -> dict:
+        return dict(stride=self.stride, padding=self.padding, dilation=self.dilation)
+
+
 # The heavy results are shared objects (st.cache_resource), not pickled copies: under the
 # synchronised class, st.cache_data's pickling of these arrays on every hit was 13 % of the
 # server's CPU (bench/LOAD.md). They are read-only, so no session can change another's.
 @st.cache_resource(**HEAVY)
-def separable_stages(
-    image_key: str,
-    _image: np.ndarray,
-    depthwise_kernel: np.ndarray,
-    pointwise_kernel: np.ndarray,
-    stride: int,
-    padding: str,
-    dilation: int = 1,
-) -> dict:
+def separable_stages(image_key: str, _image: np.ndarray, layer: SeparableLayer) -> dict:
     """The depthwise output (H', W', Cin·M) and the pointwise output (H', W', Cout)."""
-    d = conv.depthwise_conv2d(
-        _image,
-        depthwise_kernel.astype(np.float32),
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-    )
-    p = conv.pointwise_conv2d(d, pointwise_kernel.astype(np.float32))
+    d = conv.depthwise_conv2d(_image, layer.depthwise.astype(np.float32), **layer.geometry)
+    p = conv.pointwise_conv2d(d, layer.pointwise.astype(np.float32))
     return _frozen({"depthwise": d, "pointwise": p})
 
 
 @st.cache_resource(**HEAVY)
 def normal_comparison(
-    image_key: str,
-    _image: np.ndarray,
-    depthwise_kernel: np.ndarray,
-    pointwise_kernel: np.ndarray,
-    free_kernel: np.ndarray,
-    stride: int,
-    padding: str,
-    dilation: int = 1,
+    image_key: str, _image: np.ndarray, layer: SeparableLayer, free_kernel: np.ndarray
 ) -> dict:
     """The separable layer as a normal convolution with the equivalent kernel, and a normal
     convolution with an unconstrained kernel of the same shape."""
-    sep = separable_stages(
-        image_key, _image, depthwise_kernel, pointwise_kernel, stride, padding, dilation
-    )
-    k = conv.equivalent_kernel(depthwise_kernel, pointwise_kernel)
-    args = dict(stride=stride, padding=padding, dilation=dilation)
-    normal = conv.conv2d(_image, k.astype(np.float32), **args)
-    free = conv.conv2d(_image, free_kernel.astype(np.float32), **args)
+    sep = separable_stages(image_key, _image, layer)
+    k = conv.equivalent_kernel(layer.depthwise, layer.pointwise)
+    normal = conv.conv2d(_image, k.astype(np.float32), **layer.geometry)
+    free = conv.conv2d(_image, free_kernel.astype(np.float32), **layer.geometry)
     return _frozen(
         {
             "equivalent_kernel": k,
@@ -131,22 +123,13 @@ def normal_comparison(
 
 
 @st.cache_data(**CACHE)
-def layer_seconds(
-    image_key: str,
-    _image: np.ndarray,
-    depthwise_kernel: np.ndarray,
-    pointwise_kernel: np.ndarray,
-    stride: int,
-    padding: str,
-    dilation: int = 1,
-) -> dict:
+def layer_seconds(image_key: str, _image: np.ndarray, layer: SeparableLayer) -> dict:
     """Median wall time of the normal convolution (with the equivalent kernel, the same shape as
     any normal kernel) and of the depthwise separable one, at these settings."""
-    d32 = depthwise_kernel.astype(np.float32)
-    p32 = pointwise_kernel.astype(np.float32)
-    k32 = conv.equivalent_kernel(depthwise_kernel, pointwise_kernel).astype(np.float32)
-
-    args = dict(stride=stride, padding=padding, dilation=dilation)
+    d32 = layer.depthwise.astype(np.float32)
+    p32 = layer.pointwise.astype(np.float32)
+    k32 = conv.equivalent_kernel(layer.depthwise, layer.pointwise).astype(np.float32)
+    args = layer.geometry
 
     def normal():
         return conv.conv2d(_image, k32, **args)

@@ -16,7 +16,7 @@ import streamlit as st
 from sepconv_core import kernels
 from sepconv_core.cost import ConvCost, SeparableCost, conv2d_cost, depthwise_separable_cost
 from sepconv_core.parse import KernelParseError, format_kernel, parse_kernel
-from ui.compute import tiny_input
+from ui.compute import SeparableLayer, tiny_input
 from ui.sidebar import ChosenImage
 from ui.text import plain
 from ui.widgets import KEEP, colour_mode, dilation_control, learned_kernel_menu, padding_radio
@@ -62,16 +62,11 @@ class Layer:
     @property
     def computation(self) -> tuple:
         """The arguments of ``ui.compute``'s cached layer functions (``separable_stages``,
-        ``layer_seconds``): image key, image, kernels, stride, padding, dilation."""
-        return (
-            self.image_key,
-            self.image,
-            self.depthwise,
-            self.pointwise,
-            self.stride,
-            self.padding,
-            self.dilation,
+        ``layer_seconds``): image key, image, the layer's weights and geometry."""
+        weights = SeparableLayer(
+            self.depthwise, self.pointwise, self.stride, self.padding, self.dilation
         )
+        return self.image_key, self.image, weights
 
     @property
     def channels(self) -> int:

@@ -302,16 +302,7 @@ def counts_and_clocks(layer: Layer) -> None:
 def normal_step(layer: Layer) -> None:
     k, cin, cout = layer.k, layer.shape[2], layer.cout
     free = kernels.random_weights((k, k, cin, cout), seed=layer.seed + 1)
-    comp = normal_comparison(
-        layer.image_key,
-        layer.image,
-        layer.depthwise,
-        layer.pointwise,
-        free,
-        layer.stride,
-        layer.padding,
-        layer.dilation,
-    )
+    comp = normal_comparison(*layer.computation, free)
     ek = comp["equivalent_kernel"]
     st.markdown(
         f"The separable layer **is** a normal convolution whose {k}×{k}×{cin}×{cout} kernel is "
