@@ -357,25 +357,17 @@ def one_pixel_both_ways(layer: Layer, ek: np.ndarray, o: int) -> None:
         f"first adds {k * k} products inside each channel ({n} sums, the depthwise values), then "
         f"mixes those {n} values with {n} weights."
     )
-    right = _products_row(
-        [3, 1],
-        normal.products,
-        f"normal: the {k * k * cin} products",
-        [f"{names[c]} ⊙ K[:, :, {c}, {o}]" for c in range(cin)],
-        "dw3_normal_products",
-    )
+    normal_labels = [f"{names[c]} ⊙ K[:, :, {c}, {o}]" for c in range(cin)]
+    separable_labels = [f"{names[i // layer.multiplier]} ⊙ D[:, :, {i}]" for i in range(n)]
+    title = f"normal: the {k * k * cin} products"
+    right = _products_row([3, 1], normal.products, title, normal_labels, "dw3_normal_products")
     total = float(normal.products.sum())
     right.markdown(
         f"Σ of all {k * k * cin} products = **{total:.4g}**"
         + _verdict(normal.products, value, f"separable output {o}")
     )
-    right = _products_row(
-        [5, 2],
-        dw.products,
-        f"separable: {k * k} products per channel",
-        [f"{names[i // layer.multiplier]} ⊙ D[:, :, {i}]" for i in range(n)],
-        "dw3_dw_products",
-    )
+    title = f"separable: {k * k} products per channel"
+    right = _products_row([5, 2], dw.products, title, separable_labels, "dw3_dw_products")
     lines = [
         f"| c | Σ | × P[c, {o}] | = |",
         "| ---: | ---: | ---: | ---: |",
