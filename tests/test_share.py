@@ -225,23 +225,24 @@ def test_every_setting_of_a_view_travels_in_a_link(page, base):
 
 # ----------------------------------------------------------------------- bad links are ignored
 
+# Nonsense in every setting of the cost page and the sidebar, and one parameter that is no setting.
+BAD_LINK = {
+    "cost_k": "abc",
+    "cost_cout": "99999",
+    "cost_padding": "mirror",
+    "teacher": "maybe",
+    "image_choice": "../../etc/passwd",
+    "cost_h": "twelve",
+    "cost_quiz": "",
+    "unrelated": "kept",
+}
+
 
 def test_bad_values_in_a_link_are_ignored_without_a_word():
     """Words, out-of-range numbers, unknown choices and a pixel beyond the output are dropped
     (Streamlit's binding); the page shows the classic example's defaults (1,228,800 and 53,952),
     no exception and no warning, and leaves parameters that are not settings alone."""
-    bad = {
-        "cost_k": "abc",
-        "cost_cout": "99999",
-        "cost_padding": "mirror",
-        "teacher": "maybe",
-        "image_choice": "../../etc/passwd",
-        "work_size": "100",
-        "cost_h": "twelve",
-        "cost_quiz": "",
-        "unrelated": "kept",
-    }
-    at = _open("app_pages/cost.py", bad)
+    at = _open("app_pages/cost.py", BAD_LINK | {"work_size": "100"})
     _ok(at)
     assert "passwd" not in _text(at), "the link's text is not echoed"
     text = _text(at)
@@ -511,17 +512,7 @@ def test_browser_bad_link_opens_without_an_error(page, app_url):
     """A hand-edited link with nonsense in every setting opens the cost page with the classic
     example's numbers (1,228,800 and 53,952), no error or warning, and the address keeps only
     what is not a setting."""
-    bad = {
-        "cost_k": "abc",
-        "cost_cout": "99999",
-        "cost_padding": "mirror",
-        "teacher": "maybe",
-        "image_choice": "../../etc/passwd",
-        "cost_h": "twelve",
-        "cost_quiz": "",
-        "work_size": "-5",
-        "unrelated": "kept",
-    }
+    bad = BAD_LINK | {"work_size": "-5"}
     _go(page, f"{app_url}/cost?{urlencode(bad)}")
     page.locator("[data-testid=stMetricValue]").filter(has_text="1,228,800").wait_for()
     metrics = page.locator("[data-testid=stMetricValue]").all_inner_texts()
