@@ -177,11 +177,19 @@ def test_cells_are_wide_enough_for_their_numbers():
     assert fig.layout.width >= 10 * widest
 
 
-def test_cache_is_bounded_and_copies_are_independent():
+def test_cache_is_bounded_shared_figures_are_read_only_and_copies_independent():
+    """Two calls with the same arguments get the one shared figure; the helpers that add to a
+    figure refuse it, and a change to an editable copy does not reach the next caller."""
     figures._figures.clear()
     first = figures.heatmap_figure(SIGNED, title="one")
-    first.update_layout(title_text="changed by a caller")
-    assert figures.with_click_layer(first, 8, 8)
+    assert figures.heatmap_figure(SIGNED, title="one") is first
+    with pytest.raises(ValueError, match="read-only"):
+        figures.with_click_layer(first, 8, 8)
+    with pytest.raises(ValueError, match="read-only"):
+        figures.with_taps(first, [0], [0])
+    copy = figures.editable(first)
+    copy.update_layout(title_text="changed by a caller")
+    assert figures.with_click_layer(copy, 8, 8)
     again = figures.heatmap_figure(SIGNED, title="one")
     assert again.layout.title.text == "one"
     assert len(again.data) == 1

@@ -100,11 +100,12 @@ def _feed(h, value) -> bool:
 def _shared(build):
     """Remember finished figures, for every session, in a small LRU.
 
-    ``build`` returns a plain dict (``{"data": [...], "layout": {...}}``), kept under a hash of
-    the arguments (array contents included) and of the session's text scale; each caller gets
-    a fresh ``go.Figure`` made from it without validation (well under a millisecond), which
-    the caller may change. A classroom shares samples, kernels and the Tiny lesson, and every
-    rerun redraws every figure of its page, most of them unchanged.
+    ``build`` returns a plain dict (``{"data": [...], "layout": {...}}``), kept as a finished
+    ``go.Figure`` (made once, without validation) under a hash of the arguments (array contents
+    included) and of the session's text scale, with its accessible name. Every caller gets that
+    same object: it is read-only (:func:`editable` gives a copy to change). A classroom shares
+    samples, kernels and the Tiny lesson, and every rerun redraws every figure of its page,
+    most of them unchanged: a hit costs no Plotly object and no text summary.
     """
 
     @wraps(build)
@@ -115,18 +116,30 @@ def _shared(build):
             return go.Figure(build(*args, **kwargs), _validate=False)
         key = h.hexdigest()
         with _figures_lock:
-            spec = _figures.get(key)
-            if spec is not None:
+            fig = _figures.get(key)
+            if fig is not None:
                 _figures.move_to_end(key)
-        if spec is None:
-            spec = build(*args, **kwargs)
+        if fig is None:
+            fig = go.Figure(build(*args, **kwargs), _validate=False)
+            fig._alt = describe(fig)  # noqa: SLF001 (our own mark on the shared object)
+            fig._read_only = True
             with _figures_lock:
-                _figures[key] = spec
+                _figures[key] = fig
                 while len(_figures) > FIGURE_CACHE_SIZE:
                     _figures.popitem(last=False)
-        return go.Figure(spec, _validate=False)
+        return fig
 
     return cached
+
+
+def editable(fig: go.Figure) -> go.Figure:
+    """A copy of a (shared, read-only) figure that the caller may change."""
+    return go.Figure(fig, _validate=False)
+
+
+def _writable(fig: go.Figure) -> None:
+    if getattr(fig, "_read_only", False):
+        raise ValueError("a shared figure is read-only: change editable(fig) instead")
 
 
 def _px(size: float) -> int:
@@ -321,6 +334,7 @@ def with_click_layer(fig: go.Figure, rows: int, cols: int) -> bool:
     carry the cell's ``x`` (column) and ``y`` (row). The markers take over the hover, so they
     repeat the heatmap's hover text (and skip its blank cells, the gaps of a mosaic).
     """
+    _writable(fig)
     if rows * cols > MAX_CLICKABLE_CELLS:
         return False
     ys, xs = (a.ravel() for a in np.mgrid[0:rows, 0:cols])
@@ -852,6 +866,7 @@ def with_taps(fig: go.Figure, rows, cols) -> go.Figure:
 
     Drawn over a plane whose receptive-field box is already marked, it shows that a dilated
     kernel's k × k taps are every d-th pixel of the box, with the pixels between skipped."""
+    _writable(fig)
     cells = [(r, c, r, c) for r in rows for c in cols]
     path = _cells_path(cells, ((0, 0),))
     fig.add_shape(
@@ -886,7 +901,7 @@ def chart(where, fig: go.Figure, *, key: str, alt: str | None = None, **kwargs):
         fig,
         key=key,
         config=CHART_CONFIG,
-        alt=alt or describe(fig),
+        alt=alt or getattr(fig, "_alt", None) or describe(fig),
         width=kwargs.pop("width", width),
         **kwargs,
     )

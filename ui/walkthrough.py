@@ -34,6 +34,7 @@ from ui.figures import (
     channel_ranges,
     chart,
     colourbar_note,
+    editable,
     heatmap_figure,
     mosaic_figure,
     with_click_layer,
@@ -296,6 +297,7 @@ def _pixel_detail(
             marks=box,
         )
         if dilation > 1:
+            fig = editable(fig)
             with_taps(fig, f.rows, f.cols)
         chart(cols[c], fig, key=f"dw4_in_{c}")
     o_first = _group_start("dw4_outputs", cout, OUTPUTS_AT_ONCE)
@@ -477,6 +479,7 @@ def _clickable(where, fig, key: str, grid, to_position, *, sparse: bool = False)
 
     Returns the spacing of the clickable cells (1: every cell), or 0 when the grid is too
     large to click. ``sparse`` makes a grid of any size clickable, every few cells."""
+    fig = editable(fig)
     spacing = with_sparse_click_layer(fig, *grid) if sparse else int(with_click_layer(fig, *grid))
     if spacing:
         fig.update_layout(title_text=f"{fig.layout.title.text} (click a pixel)")
