@@ -7,7 +7,7 @@ from ui import cost_calculator as cc
 from ui.figures import chart, mult_adds_share_figure, ratio_figure
 from ui.lesson import quiz_pending, show_code
 from ui.text import mobilenet_paper_note
-from ui.widgets import KEEP
+from ui.widgets import KEEP, lazy_expander
 
 st.title("Cost calculator")
 st.markdown(
@@ -64,13 +64,15 @@ st.caption(
     )
 )
 
-with st.expander("Show the code for this layer"):
-    show_code(
-        layer.cin,
-        layer.cout,
-        layer.k,
-        depth_multiplier=layer.m,
-        height=layer.h,
-        width=layer.w,
-        **layer.geometry,
-    )
+code_box, code_open = lazy_expander("Show the code for this layer", "cost_code_open")
+if code_open:
+    with code_box:
+        show_code(
+            layer.cin,
+            layer.cout,
+            layer.k,
+            depth_multiplier=layer.m,
+            height=layer.h,
+            width=layer.w,
+            **layer.geometry,
+        )

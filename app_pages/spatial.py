@@ -24,7 +24,7 @@ from ui.text import (
     rank_verdict,
     spatial_totals_explained,
 )
-from ui.widgets import dilation_control, kernel_picker, stride_padding
+from ui.widgets import dilation_control, kernel_picker, lazy_expander, stride_padding
 
 st.title("Spatially separable convolution")
 st.markdown(
@@ -163,14 +163,16 @@ st.caption(
     "k² against 2k."
 )
 
-with st.expander("Download the arrays"):
-    downloads(
-        "sp_dl",
-        {
-            "kernel": kernel,
-            "column": f.column,
-            "row": f.row,
-            "one pass output": res["one_pass"],
-            "two pass output": res["two_pass"],
-        },
-    )
+download_box, downloads_open = lazy_expander("Download the arrays", "sp_downloads_open")
+if downloads_open:
+    with download_box:
+        downloads(
+            "sp_dl",
+            {
+                "kernel": kernel,
+                "column": f.column,
+                "row": f.row,
+                "one pass output": res["one_pass"],
+                "two pass output": res["two_pass"],
+            },
+        )

@@ -98,8 +98,10 @@ def test_step_4_never_says_they_differ_for_sobel_7_on_the_camera_man():
 
 def test_step_0_shows_no_output_shape_until_the_questions_are_answered():
     """The downloads name the outputs' shapes (8×8×3, 8×8×256): not on step 0 before the
-    answers; after all four are revealed they are."""
-    at = _page()
+    answers, even with their expander open; after all four are revealed they are."""
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["dw_code_open"] = True  # the downloads' expander, opened
+    at.switch_page("app_pages/depthwise.py").run()
     labels = " ".join(b.label for b in at.get("download_button"))
     assert "8×8" not in labels and "8×8" not in _text(at).replace("?", "")
     for key in ("dw_q_dshape", "dw_q_shape", "dw_q_mults", "dw_q_params"):
@@ -309,3 +311,16 @@ def test_dilation_limits_k_under_valid_padding_and_counts_stay_k_squared():
     assert at.slider(key="dw_k").max == 3
     assert "**4×4×3**" in _text(at)
     assert "Multiplications so far: **432**" in _text(at)
+
+
+def test_downloads_and_code_are_built_only_while_their_expander_is_open():
+    """A closed expander costs nothing: no download buttons and no code on the page; opening
+    it builds them (the five arrays, and the code)."""
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.switch_page("app_pages/depthwise.py").run()
+    at.radio(key="dw_step").set_value(at.radio(key="dw_step").options[1]).run()
+    assert not at.get("download_button") and not at.code
+    at.session_state["dw_code_open"] = True
+    at.run()
+    assert not at.exception
+    assert len(at.get("download_button")) >= 5 and at.code

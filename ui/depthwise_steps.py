@@ -24,7 +24,7 @@ from ui.figures import (
 from ui.lesson import downloads, predict_then_reveal, quiz_pending, show_code
 from ui.text import channel_names, compare_counts, fmt_int, fmt_shape
 from ui.walkthrough import inside_one_pixel, linked_marks, position
-from ui.widgets import KEEP, channel_page
+from ui.widgets import KEEP, channel_page, lazy_expander
 
 STEPS = [
     "0 · Input",
@@ -479,9 +479,12 @@ def arrays_and_code(layer: Layer, i: int) -> None:
             "questions above are answered, or on the next step."
         )
         return
+    box, is_open = lazy_expander("Download the arrays, and show the code", "dw_code_open")
+    if not is_open:
+        return
     h, w, cin = layer.shape
     out = stages(layer)
-    with st.expander("Download the arrays, and show the code"):
+    with box:
         downloads(
             "dw_dl",
             {
