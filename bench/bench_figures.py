@@ -102,7 +102,7 @@ def main() -> None:
         make()  # imports, colour tables: not what a rerun pays
 
         def cold(make=make):
-            figures._figures.clear()
+            figures.clear_figure_cache()
             return make()
 
         build = _median_ms(cold, args.repeats)

@@ -177,10 +177,11 @@ def test_cells_are_wide_enough_for_their_numbers():
     assert fig.layout.width >= 10 * widest
 
 
-def test_cache_is_bounded_shared_figures_are_read_only_and_copies_independent():
+def test_cache_is_bounded_shared_figures_are_read_only_and_copies_independent(monkeypatch):
     """Two calls with the same arguments get the one shared figure; the helpers that add to a
     figure refuse it, and a change to an editable copy does not reach the next caller."""
-    figures._figures.clear()
+    monkeypatch.setattr(figures, "FIGURE_CACHE_SIZE", 20)
+    figures.clear_figure_cache()
     first = figures.heatmap_figure(SIGNED, title="one")
     assert figures.heatmap_figure(SIGNED, title="one") is first
     with pytest.raises(ValueError, match="read-only"):
@@ -196,6 +197,28 @@ def test_cache_is_bounded_shared_figures_are_read_only_and_copies_independent():
     for i in range(figures.FIGURE_CACHE_SIZE + 10):
         figures.heatmap_figure(SIGNED + i)
     assert len(figures._figures) == figures.FIGURE_CACHE_SIZE
+
+
+def test_cache_is_bounded_by_bytes(monkeypatch):
+    """Large figures (a 300×300 plane is sent as a PNG of random noise, about 100 kB) are
+    dropped, oldest first, once the cache holds more than FIGURE_CACHE_BYTES; the newest
+    stays, and a hundred small ones (about 6 kB each) are all kept."""
+    monkeypatch.setattr(figures, "FIGURE_CACHE_BYTES", 1_000_000)
+    figures.clear_figure_cache()
+    rng = np.random.default_rng(0)
+    first = figures.heatmap_figure(rng.random((300, 300)))
+    png = len(first.to_dict()["data"][0]["source"])
+    assert png > 50_000
+    for _ in range(30):
+        last = figures.heatmap_figure(rng.random((300, 300)))
+    kept = len(figures._figures)
+    assert 1_000_000 // (png + 2048) - 2 <= kept <= 1_000_000 // png
+    assert figures._figures[next(reversed(figures._figures))] is last
+    assert all(fig is not first for fig in figures._figures.values())
+    figures.clear_figure_cache()
+    for i in range(100):
+        figures.heatmap_figure(SIGNED + i)
+    assert len(figures._figures) == 100
 
 
 def test_accessible_name_has_title_and_summary():

@@ -58,9 +58,14 @@ def _upload_uint8(digest: str, _data: bytes) -> np.ndarray:
     return to_uint8(load_image(_data, max_side=max(WORKING_SIZES)))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+# One shared, read-only array per image and size (st.cache_resource): st.cache_data would
+# unpickle a fresh copy on every rerun of every session. Forty: a class of thirty's photos and
+# the samples, at most 3 MB each (512 × 512 × 3 float32).
+@st.cache_resource(max_entries=40, ttl=3600, show_spinner=False)
 def _working(key: str, _source: np.ndarray, size: int) -> np.ndarray:
-    return resize_to(_source.astype(np.float32) / 255.0, size)
+    image = resize_to(_source.astype(np.float32) / 255.0, size)
+    image.setflags(write=False)
+    return image
 
 
 def _display_name(name: str) -> str:
