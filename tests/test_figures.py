@@ -236,3 +236,21 @@ def test_no_page_builds_a_figure():
         imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         imported += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         assert not [m for m in imported if m.split(".")[0] == "plotly"], page.name
+
+
+def test_clickable_figures_are_made_once_and_leave_the_base_alone():
+    """A shared plane made clickable gets an invisible marker per cell and "(click a pixel)"
+    in its title; the second request is the same read-only object, the base figure is left
+    as it was, and a grid too large for markers comes back unchanged with spacing 0."""
+    figures.clear_figure_cache()
+    base = figures.heatmap_figure(SIGNED, title="plane")
+    fig, spacing = figures.clickable(base, 8, 8)
+    assert spacing == 1 and len(fig.data) == 2 and len(fig.data[1].x) == 64
+    assert fig.layout.title.text == "plane (click a pixel)"
+    assert base.layout.title.text == "plane" and len(base.data) == 1
+    again, _ = figures.clickable(figures.heatmap_figure(SIGNED, title="plane"), 8, 8)
+    assert again is fig
+    with pytest.raises(ValueError, match="read-only"):
+        figures.with_click_layer(fig, 8, 8)
+    big = figures.heatmap_figure(np.zeros((300, 300)))
+    assert figures.clickable(big, 300, 300) == (big, 0)

@@ -19,10 +19,10 @@ from sepconv_core.timing import median_seconds
 
 CACHE = dict(max_entries=48, ttl=3600, show_spinner=False)
 # The depthwise page's outputs reach ~30 MB per entry (512×512, 16 outputs; the page caps
-# H'·W'·Cout), 12 MB at 256: two of them. A class of thirty on their own photos overruns any
-# small LRU anyway (each student's next step finds the entry gone), and the step's figures
-# come from the figure cache; one student exploring alone keeps hitting.
-HEAVY = dict(max_entries=2, ttl=1800, show_spinner=False)
+# H'·W'·Cout), 12 MB at 256: one of each, for the layer on screen. A class of thirty on their
+# own photos overruns any small LRU anyway (each student's next step finds the entry gone), and
+# the steps' figures come from the figure cache; one student exploring alone keeps hitting.
+HEAVY = dict(max_entries=1, ttl=1800, show_spinner=False)
 
 
 def _frozen(result: dict) -> dict:

@@ -130,6 +130,7 @@ def _shared(build):
             fig = go.Figure(spec, _validate=False)
             fig._alt = describe(fig)
             fig._read_only = True
+            fig._key = key
             _remember(key, fig, _payload_bytes(spec))
         return fig
 
@@ -171,6 +172,38 @@ def clear_figure_cache() -> None:
         _figures.clear()
         _figure_bytes.clear()
         _cached_bytes = 0
+
+
+def clickable(fig: go.Figure, rows: int, cols: int, *, sparse: bool = False):
+    """``(figure, spacing)``: ``fig`` with a click layer over its rows × cols grid and "(click
+    a pixel)" in its title, and the spacing of the clickable cells (1: every cell; 0: too
+    large, ``fig`` itself comes back). ``sparse`` takes any size, every few cells
+    (:func:`with_sparse_click_layer`).
+
+    For a shared figure the result is shared and remembered beside it in the figure cache: a
+    step-4 rerun draws its clickable outputs without copying them and adding thousands of
+    markers again.
+    """
+    base = getattr(fig, "_key", None)
+    key = f"{base} clickable {rows} {cols} {sparse}" if base else None
+    with _figures_lock:
+        found = _figures.get(key) if key else None
+        if found is not None:
+            _figures.move_to_end(key)
+    if found is not None:
+        return found, found._spacing
+    copy = editable(fig)
+    if sparse:
+        spacing = with_sparse_click_layer(copy, rows, cols)
+    else:
+        spacing = int(with_click_layer(copy, rows, cols))
+    if not spacing:
+        return fig, 0
+    copy.update_layout(title_text=f"{copy.layout.title.text} (click a pixel)")
+    copy._alt, copy._spacing, copy._read_only = describe(copy), spacing, True
+    if key:
+        _remember(key, copy, _payload_bytes(copy.to_plotly_json()))
+    return copy, spacing
 
 
 def editable(fig: go.Figure) -> go.Figure:

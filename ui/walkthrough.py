@@ -33,12 +33,11 @@ from ui.figures import (
     Marks,
     channel_ranges,
     chart,
+    clickable,
     colourbar_note,
     editable,
     heatmap_figure,
     mosaic_figure,
-    with_click_layer,
-    with_sparse_click_layer,
     with_taps,
 )
 from ui.text import channel_names, fmt_int
@@ -479,10 +478,8 @@ def _clickable(where, fig, key: str, grid, to_position, *, sparse: bool = False)
 
     Returns the spacing of the clickable cells (1: every cell), or 0 when the grid is too
     large to click. ``sparse`` makes a grid of any size clickable, every few cells."""
-    fig = editable(fig)
-    spacing = with_sparse_click_layer(fig, *grid) if sparse else int(with_click_layer(fig, *grid))
+    fig, spacing = clickable(fig, *grid, sparse=sparse)
     if spacing:
-        fig.update_layout(title_text=f"{fig.layout.title.text} (click a pixel)")
         on_select = partial(_on_click, key, to_position)
         chart(where, fig, key=key, on_select=on_select, selection_mode="points")
     else:
