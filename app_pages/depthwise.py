@@ -5,6 +5,7 @@ import streamlit as st
 from ui.depthwise_layer import Layer, layer_controls
 from ui.depthwise_steps import BODIES, arrays_and_code, shapes_line, step_buttons, step_picker
 from ui.sidebar import chosen_image
+from ui.turns import fragment
 
 st.title("Depthwise separable convolution, step by step")
 st.markdown(
@@ -21,7 +22,7 @@ layer = layer_controls(chosen_image())
 
 
 # A step change reruns only the lesson below, not the sidebar and the settings above.
-@st.fragment
+@fragment
 def lesson(layer: Layer) -> None:
     step = step_picker()
     shapes_line(layer, step)

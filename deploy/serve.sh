@@ -88,9 +88,13 @@ for s in socks:
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 EOF
 )"
+# Each replica computes at most its share of the cores at once (ui/turns.py): N replicas
+# together run one rerun per core, and hold no more temporaries in memory than that.
+SLOTS=$(( ($(nproc) + REPLICAS - 1) / REPLICAS ))
 for i in "${!BACKENDS[@]}"; do
   # glibc's malloc from the first allocation on (ui/memory.py does the same from app.py, later):
   # freed arrays, figures and PNGs go back to the system, two arenas instead of 8 per core.
+  SEPCONV_SLOTS=${SEPCONV_SLOTS:-$SLOTS} \
   MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072} \
     MALLOC_TRIM_THRESHOLD_=${MALLOC_TRIM_THRESHOLD_:-131072} setsid "$PYTHON" -m streamlit run app.py \
     --server.address 127.0.0.1 --server.port "${BACKENDS[$i]}" --server.headless true \

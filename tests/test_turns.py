@@ -54,3 +54,29 @@ def test_an_error_gives_the_slot_back():
     assert all(acquired)
     for _ in acquired:
         turns._slots.release()
+
+
+def _fragment_script():
+    import streamlit as st
+
+    from ui import turns
+
+    @turns.fragment
+    def body():
+        st.button("again", key="again")  # a click reruns only this fragment
+        st.write(f"depth {turns._held.depth}")
+
+    body()
+
+
+def test_a_fragment_takes_a_turn_for_its_own_reruns():
+    """A function made with turns.fragment holds a slot while it runs, in the page run and in
+    its own rerun (a click inside it, without app.py's turn around it)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_fragment_script).run()
+    assert [m.value for m in at.markdown] == ["depth 1"]
+    at.button(key="again").click().run()
+    assert not at.exception
+    assert [m.value for m in at.markdown] == ["depth 1"]
+    assert turns._held.depth == 0

@@ -20,6 +20,7 @@ from ui import pool
 from ui.figures import chart
 from ui.text import fmt_int
 from ui.tinynet_figures import curves_figure
+from ui.turns import fragment
 
 TRAIN_SIZE = 3000  # digits in a live training run
 TIME_BUDGET = 60.0  # seconds of training at most, per run
@@ -195,7 +196,7 @@ def draw_run(run: pool.Run, kind: str, width: float, results: list[dict]) -> Non
             )
 
 
-@st.fragment(run_every=1.0)
+@fragment(run_every=1.0)
 def _live(kind: str, width: float, epochs: int, results: list[dict]) -> None:
     """Redraw a running run's progress every second; rerun the page once it has finished."""
     run = training_run(kind, width, epochs)

@@ -23,6 +23,7 @@ from sepconv_core.tasks import make_task
 from ui import pool
 from ui.figures import chart, loss_figure
 from ui.sidebar import ASSETS
+from ui.turns import fragment
 
 TIME_BUDGET = 8.0  # seconds per model, so one run cannot keep a worker for long
 POLL_SECONDS = 0.5
@@ -101,7 +102,7 @@ def loss_curves(messages: list) -> dict[str, list[float]]:
     return curves
 
 
-@st.fragment(run_every=POLL_SECONDS)
+@fragment(run_every=POLL_SECONDS)
 def follow(key: tuple, steps: int) -> None:
     """Progress and the loss curve of the run for ``key``, redrawn until it is done."""
     r = current(key)

@@ -11,7 +11,12 @@ and bounds the memory in flight to a few reruns.
         ...the page...
 
 Re-entrant within a thread, so a fragment that takes its own turn can also run inside a full
-page run that already holds one.
+page run that already holds one. A fragment's own rerun (a depthwise step change, a training
+page's progress) runs without ``app.py``, so every fragment is made with :func:`fragment`,
+which takes the turn itself.
+
+``SEPCONV_SLOTS`` in the environment sets the number of slots: ``deploy/serve.sh`` gives each
+of its replicas its share of the cores, so that N replicas together compute one rerun per core.
 """
 
 from __future__ import annotations
@@ -20,8 +25,12 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import wraps
 
-SLOTS = max(2, os.cpu_count() or 1)  # numpy and zlib work outside the GIL: one per core
+import streamlit as st
+
+# numpy and zlib work outside the GIL: one slot per core (at least two) for a lone server.
+SLOTS = int(os.environ.get("SEPCONV_SLOTS") or max(2, os.cpu_count() or 1))
 
 _slots = threading.BoundedSemaphore(SLOTS)
 _held = threading.local()
@@ -40,3 +49,16 @@ def turn() -> Iterator[None]:
         _held.depth = depth
         if depth == 0:
             _slots.release()
+
+
+def fragment(func=None, *, run_every=None):
+    """``st.fragment`` whose reruns take a turn like whole page runs."""
+    if func is None:
+        return lambda f: fragment(f, run_every=run_every)
+
+    @wraps(func)
+    def in_turn(*args, **kwargs):
+        with turn():
+            return func(*args, **kwargs)
+
+    return st.fragment(in_turn, run_every=run_every)

@@ -41,6 +41,7 @@ from ui.figures import (
     with_taps,
 )
 from ui.text import channel_names, fmt_int
+from ui.turns import fragment
 
 ROW, COL, PIXEL, PLAY, SPEED = "dw_row", "dw_col", "dw_pixel", "dw_play", "dw_speed"
 SPEEDS = {"slow": 1.5, "medium": 0.8, "fast": 0.3}  # seconds per position
@@ -180,7 +181,7 @@ def inside_one_pixel(image, dk, pk, stages, *, stride, padding, dilation=1, tiny
     )
     interval = SPEEDS[speed]
 
-    @st.fragment(run_every=interval if playing else None)
+    @fragment(run_every=interval if playing else None)
     def body():
         if playing:
             row, col = _advance(*_current(out_h, out_w, True), out_h, out_w, interval)
