@@ -324,3 +324,22 @@ def test_downloads_and_code_are_built_only_while_their_expander_is_open():
     at.run()
     assert not at.exception
     assert len(at.get("download_button")) >= 5 and at.code
+
+
+def test_step_3_planes_are_the_normal_convolutions_of_the_chosen_output():
+    """Tiny input, k = 5, output 7: the two normal-convolution planes are naive convolutions
+    with output 7's slice of the equivalent kernel and of the unconstrained kernel (seed + 1),
+    and the stated largest difference covers all 8·8·256 values of the equivalent one."""
+    at = _page({"dw_step": STEP3})
+    at.slider(key="dw3_o").set_value(7).run()
+    assert not at.exception, [e.value for e in at.exception]
+    image = _tiny(at)
+    dk = kernels.channel_kernels("sobel", 5, 3, 1, seed=0)
+    pk = kernels.pointwise_weights(3, 256, seed=0)
+    ek = np.einsum("hwc,co->hwco", dk[:, :, :, 0], pk)
+    free = kernels.random_weights((5, 5, 3, 256), seed=1)
+    np.testing.assert_allclose(_z(at, "dw3_normal"), naive_conv2d(image, ek)[:, :, 7], atol=1e-4)
+    np.testing.assert_allclose(_z(at, "dw3_free"), naive_conv2d(image, free)[:, :, 7], atol=1e-4)
+    claim = [m.value for m in at.markdown if "largest difference" in m.value][0]
+    assert "16,384 values" in claim
+    assert float(claim.split("**")[-2]) < 1e-4

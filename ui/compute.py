@@ -104,24 +104,32 @@ def separable_stages(image_key: str, _image: np.ndarray, layer: SeparableLayer) 
     return _frozen({"depthwise": d, "pointwise": p})
 
 
-@st.cache_resource(**HEAVY)
-def normal_comparison(
-    image_key: str, _image: np.ndarray, layer: SeparableLayer, free_kernel: np.ndarray
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def equivalence_gap(image_key: str, _image: np.ndarray, layer: SeparableLayer) -> dict:
+    """The separable layer against a normal convolution with its equivalent kernel, over every
+    output value: ``{"values": how many, "max_abs_difference": the largest difference}``.
+
+    Two numbers, kept for many layers: a student back on step 3 does not pay for a whole
+    normal convolution again (it was a sixth of a synchronised class's server time)."""
+    sep = separable_stages(image_key, _image, layer)["pointwise"]
+    k = conv.equivalent_kernel(layer.depthwise, layer.pointwise).astype(np.float32)
+    normal = conv.conv2d(_image, k, **layer.geometry)
+    return {"values": normal.size, "max_abs_difference": float(np.max(np.abs(normal - sep)))}
+
+
+# One output channel each (H' × W' float32, 0.25 MB at 256): one entry per student of a class.
+@st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
+def normal_outputs(
+    image_key: str, _image: np.ndarray, layer: SeparableLayer, free_kernel: np.ndarray, o: int
 ) -> dict:
-    """The separable layer as a normal convolution with the equivalent kernel, and a normal
-    convolution with an unconstrained kernel of the same shape."""
-    sep = separable_stages(image_key, _image, layer)
+    """Output channel ``o`` of the normal convolution with the separable layer's equivalent
+    kernel (``"normal"``) and with the unconstrained ``free_kernel`` (``"free"``), and the
+    whole equivalent kernel (k, k, Cin, Cout)."""
     k = conv.equivalent_kernel(layer.depthwise, layer.pointwise)
-    normal = conv.conv2d(_image, k.astype(np.float32), **layer.geometry)
-    free = conv.conv2d(_image, free_kernel.astype(np.float32), **layer.geometry)
-    return _frozen(
-        {
-            "equivalent_kernel": k,
-            "normal": normal,
-            "max_abs_difference": float(np.max(np.abs(normal - sep["pointwise"]))),
-            "free": free,
-        }
-    )
+    one = slice(o, o + 1)
+    normal = conv.conv2d(_image, k[:, :, :, one].astype(np.float32), **layer.geometry)
+    free = conv.conv2d(_image, free_kernel[:, :, :, one].astype(np.float32), **layer.geometry)
+    return _frozen({"equivalent_kernel": k, "normal": normal[:, :, 0], "free": free[:, :, 0]})
 
 
 @st.cache_data(**CACHE)

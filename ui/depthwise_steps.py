@@ -11,7 +11,7 @@ import streamlit as st
 
 from sepconv_core import kernels
 from sepconv_core.window import depthwise_window, pointwise_window, sum_matches
-from ui.compute import layer_seconds, normal_comparison, separable_stages
+from ui.compute import equivalence_gap, layer_seconds, normal_outputs, separable_stages
 from ui.depthwise_layer import Layer
 from ui.figures import (
     channel_ranges,
@@ -302,32 +302,29 @@ def counts_and_clocks(layer: Layer) -> None:
 def normal_step(layer: Layer) -> None:
     k, cin, cout = layer.k, layer.shape[2], layer.cout
     free = kernels.random_weights((k, k, cin, cout), seed=layer.seed + 1)
-    comp = normal_comparison(*layer.computation, free)
-    ek = comp["equivalent_kernel"]
+    gap = equivalence_gap(*layer.computation)
     st.markdown(
         f"The separable layer **is** a normal convolution whose {k}×{k}×{cin}×{cout} kernel is "
         "restricted to K[:, :, i, o] = Σₘ D[:, :, i, m] · P[i·M + m, o]: every output's slice for "
         "input channel i is a mix of channel i's own depthwise kernels. Computing that kernel and "
         f"running a normal convolution gives the same output: the largest difference over all "
-        f"{fmt_int(comp['normal'].size)} values is **{comp['max_abs_difference']:.2g}** "
+        f"{fmt_int(gap['values'])} values is **{gap['max_abs_difference']:.2g}** "
         "(float32 rounding)."
     )
     o = st.slider("Output channel to compare", 0, cout - 1, 0, key="dw3_o", **KEEP)
+    comp = normal_outputs(*layer.computation, free, o)
+    ek = comp["equivalent_kernel"]
     a = b = c = st.container(horizontal=True, wrap=True)  # numbers keep their size: rows wrap
     sep = stages(layer)["pointwise"]
     chart(a, heatmap_figure(sep[:, :, o], title=f"separable, output {o}"), key="dw3_sep")
     chart(
         b,
-        heatmap_figure(
-            comp["normal"][:, :, o], title=f"normal conv, equivalent kernel, output {o}"
-        ),
+        heatmap_figure(comp["normal"], title=f"normal conv, equivalent kernel, output {o}"),
         key="dw3_normal",
     )
     chart(
         c,
-        heatmap_figure(
-            comp["free"][:, :, o], title=f"normal conv, unconstrained kernel, output {o}"
-        ),
+        heatmap_figure(comp["free"], title=f"normal conv, unconstrained kernel, output {o}"),
         key="dw3_free",
     )
     one_pixel_both_ways(layer, ek, o)
