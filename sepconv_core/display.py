@@ -75,15 +75,17 @@ def colour_range(stack: np.ndarray, *, signed: bool, shared: bool) -> tuple[np.n
     stretched over the whole scale, so faint channels stay visible.
     A constant channel gets a range of width 1 around its value (never 0).
     """
-    stack = as_stack(stack).astype(np.float64, copy=False)
+    stack = as_stack(stack)
     axes = None if shared else (0, 1)
     n = stack.shape[2]
+    # Extremes are exact in the array's own precision: no float64 copy, no |x| temporary.
+    with np.errstate(invalid="ignore"):
+        lo = np.broadcast_to(np.nanmin(stack, axis=axes), (n,)).astype(np.float64)
+        hi = np.broadcast_to(np.nanmax(stack, axis=axes), (n,)).astype(np.float64)
     if signed:
-        m = np.broadcast_to(np.nanmax(np.abs(stack), axis=axes), (n,)).copy()
+        m = np.fmax(-lo, hi)
         m[~(m > 0)] = 1.0
         return -m, m
-    lo = np.broadcast_to(np.nanmin(stack, axis=axes), (n,)).copy()
-    hi = np.broadcast_to(np.nanmax(stack, axis=axes), (n,)).copy()
     flat = ~(hi > lo)
     lo[flat] -= 0.5
     hi[flat] += 0.5
@@ -94,8 +96,12 @@ def normalise(stack: np.ndarray, *, signed: bool, shared: bool) -> np.ndarray:
     """Map each channel onto [0, 1] with :func:`colour_range` (0.5 is zero when signed)."""
     stack = as_stack(stack)
     lo, hi = colour_range(stack, signed=signed, shared=shared)
-    out = (stack - lo) / (hi - lo)
-    return np.clip(out, 0.0, 1.0).astype(np.float32)
+    # In float32 and in place: a [0, 1] colour position needs no more, and a 256-pixel
+    # mosaic of 16 channels is 4 MB a pass.
+    out = stack.astype(np.float32)
+    out -= lo.astype(np.float32)
+    out *= (1.0 / (hi - lo)).astype(np.float32)
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def mosaic(stack: np.ndarray, *, cols: int | None = None, gap: int | None = None) -> Mosaic:
@@ -125,8 +131,15 @@ def summary(array: np.ndarray) -> str:
     >>> summary(np.array([[1.0, 2.0], [3.0, 6.0]]))
     '2 × 2: min 1, max 6, mean 3'
     """
-    a = np.asarray(array, dtype=np.float64)
+    a = np.asarray(array)
+    if not np.issubdtype(a.dtype, np.floating):
+        a = a.astype(np.float64)
     shape = " × ".join(str(s) for s in a.shape)
     if a.size == 0:
         return f"Empty array of shape {shape}."
-    return f"{shape}: min {np.nanmin(a):.3g}, max {np.nanmax(a):.3g}, mean {np.nanmean(a):.3g}"
+    with np.errstate(invalid="ignore"):
+        lo, hi = np.nanmin(a), np.nanmax(a)
+    gaps = np.isnan(a)
+    # The mean in float64 whatever the array's type; NaN gaps (a mosaic's) left out.
+    mean = np.nanmean(a, dtype=np.float64) if gaps.any() else a.mean(dtype=np.float64)
+    return f"{shape}: min {lo:.3g}, max {hi:.3g}, mean {mean:.3g}"

@@ -617,9 +617,12 @@ def _palette_png(values01: np.ndarray, scale: str) -> dict:
     if scale not in _LUTS:  # setdefault would sample the scale on every call
         _LUTS[scale] = _lut(scale)
     lut = _LUTS[scale]
-    index = np.full(values01.shape, 255, np.uint8)
-    finite = np.isfinite(values01)
-    index[finite] = np.clip(np.rint(values01[finite] * 254), 0, 254).astype(np.uint8)
+    scaled = np.asarray(values01, dtype=np.float32) * np.float32(254)
+    gaps = ~np.isfinite(scaled)
+    scaled[gaps] = 0
+    np.clip(np.rint(scaled, out=scaled), 0, 254, out=scaled)
+    index = scaled.astype(np.uint8)
+    index[gaps] = 255  # the palette's white
     img = Image.frombytes("P", index.shape[::-1], np.ascontiguousarray(index).tobytes())
     img.putpalette(lut.ravel().tolist())
     buf = io.BytesIO()
