@@ -57,14 +57,15 @@ def shot(page, name: str) -> None:
     page.set_viewport_size(size)
 
 
-def _open(page, url: str, *clicks: str) -> None:
+def _open(page, url: str, *clicks: str, ready: str = ".js-plotly-plot .heatmap-label") -> None:
+    """Open ``url``, click each text in ``clicks``, and wait until ``ready`` is drawn."""
     page.goto(url)
     page.wait_for_selector("h1")
     settle(page)
     for text in clicks:
         page.get_by_text(text, exact=True).first.click()
         settle(page)
-    page.wait_for_selector(".js-plotly-plot .heatmap-label", state="attached")
+    page.wait_for_selector(ready, state="attached")
     page.wait_for_timeout(800)
 
 
@@ -158,14 +159,7 @@ CHARTS = """() => [...document.querySelectorAll('[data-testid=stMain] [data-test
     ],
 )
 def test_every_chart_has_one_toolbar_button_and_a_name(page, app_url, path, clicks):
-    page.goto(f"{app_url}/{path}")
-    page.wait_for_selector("h1")
-    settle(page)
-    for text in clicks:
-        page.get_by_text(text, exact=True).first.click()
-        settle(page)
-    page.wait_for_selector(".js-plotly-plot", state="attached")
-    page.wait_for_timeout(800)
+    _open(page, f"{app_url}/{path}", *clicks, ready=".js-plotly-plot")
     charts = page.evaluate(CHARTS)
     assert charts
     for c in charts:

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from naive import _out_and_pad, naive_depthwise, naive_pointwise
 from scipy import ndimage, signal
+from test_dilation import geometry
 
 from sepconv_core.window import (
     depthwise_window,
@@ -310,18 +311,14 @@ def test_rounding_bound_scales_with_the_absolute_products():
 
 @st.composite
 def dilated_case(draw):
-    """Like ``case``, with a dilation 1-3 and the dilated kernel fitting under 'valid'."""
-    padding = draw(st.sampled_from(["valid", "same"]))
-    d = draw(st.integers(1, 3))
-    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    span_h, span_w = (kh - 1) * d + 1, (kw - 1) * d + 1
-    low_h, low_w = (span_h, span_w) if padding == "valid" else (1, 1)
-    h, w = draw(st.integers(low_h, 9)), draw(st.integers(low_w, 9))
-    c, stride = draw(st.integers(1, 2)), draw(st.integers(1, 3))
-    oh = _out_and_pad(h, span_h, stride, padding)[0]
-    ow = _out_and_pad(w, span_w, stride, padding)[0]
+    """Like ``case``, with test_dilation's geometry (dilation 1-3, the dilated kernel fitting
+    under 'valid'), 1 or 2 channels and an output pixel."""
+    h, w, kh, kw, stride, padding, d, seed = draw(geometry())
+    c = draw(st.integers(1, 2))
+    oh = _out_and_pad(h, (kh - 1) * d + 1, stride, padding)[0]
+    ow = _out_and_pad(w, (kw - 1) * d + 1, stride, padding)[0]
     row, col = draw(st.integers(0, oh - 1)), draw(st.integers(0, ow - 1))
-    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    rng = np.random.default_rng(seed)
     return (
         rng.standard_normal((h, w, c)),
         rng.standard_normal((kh, kw, c, 1)),
