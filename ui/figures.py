@@ -192,6 +192,8 @@ def clickable(fig: go.Figure, rows: int, cols: int, *, sparse: bool = False):
             _figures.move_to_end(key)
     if found is not None:
         return found, found._spacing
+    if not sparse and rows * cols > MAX_CLICKABLE_CELLS:
+        return fig, 0  # too many cells for markers: no copy to make
     copy = editable(fig)
     if sparse:
         spacing = with_sparse_click_layer(copy, rows, cols)
