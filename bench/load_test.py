@@ -530,6 +530,7 @@ async def drain(s: Student, seconds: float) -> None:
     due: dict[str, float] = {}
     while (left := end - time.monotonic()) > 0:
         now = time.monotonic()
+        due = {fid: t for fid, t in due.items() if fid in s.auto_reruns}  # stopped: forget
         for fid, interval in list(s.auto_reruns.items()):
             due.setdefault(fid, now + interval)
             if due[fid] <= now:
