@@ -167,6 +167,42 @@ def test_every_chart_has_one_toolbar_button_and_a_name(page, app_url, path, clic
         assert c["name"] and c["name"] != "Chart" and len(c["name"]) > 8, c
 
 
+# Per chart: its title and the smallest font size of any text drawn in it.
+TEXT_SIZES = """() => [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')]
+  .map(plot => {
+    const sizes = [...plot.querySelectorAll('text')]
+      .filter(t => t.textContent.trim() && t.getBBox().width > 0)
+      .map(t => parseFloat(getComputedStyle(t).fontSize));
+    const title = (plot.querySelector('.gtitle') || {}).textContent || '';
+    return {title, min: Math.min(...sizes)};
+  })"""
+
+
+@pytest.mark.parametrize(
+    "path, clicks",
+    [
+        ("", []),
+        ("spatial", []),
+        ("depthwise", ["2 · Pointwise"]),
+        ("cost", []),
+        ("tinynet", []),
+    ],
+)
+def test_all_chart_text_is_legible_and_grows_in_teacher_mode(page, app_url, path, clicks):
+    """Every text of every chart (ticks, legends, titles, labels) is at least 11 px at 1400 px
+    wide, and in teacher mode each chart's smallest text is at least 1.3 times as large."""
+    sizes = {}
+    for teacher in (False, True):
+        link = f"{app_url}/{path}" + ("?teacher=1" if teacher else "")
+        _open(page, link, *clicks, ready=".js-plotly-plot")
+        sizes[teacher] = page.evaluate(TEXT_SIZES)
+    plain, teacher = sizes[False], sizes[True]
+    assert plain and [c["title"] for c in plain] == [c["title"] for c in teacher]
+    for a, b in zip(plain, teacher, strict=True):
+        assert a["min"] >= MIN_PX, a
+        assert b["min"] >= 1.3 * a["min"], (a, b)
+
+
 @pytest.fixture()
 def phone(browser, app_url):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)

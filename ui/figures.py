@@ -807,7 +807,45 @@ def result_figure(stack: np.ndarray, *, like: np.ndarray, title: str):
 # Charts of numbers (bars and curves) keep Plotly's axes and Streamlit's theme: no ``_layout``
 # (which hides the ticks of planes), and the default template, which ``go.Figure`` fills in.
 def _chart_figure(data: list[dict], layout: dict) -> go.Figure:
-    return go.Figure(dict(data=data, layout=layout), _validate=False)
+    """A chart (bars, lines) from plain dicts, its text scaled for this session."""
+    return scale_text(go.Figure(dict(data=data, layout=layout), _validate=False))
+
+
+def scale_text(fig: go.Figure) -> go.Figure:
+    """Set a chart's text (ticks, axis titles, legend, title) to 12 px and 15 px for the title,
+    larger in teacher mode like the rest of the page. Explicit sizes are needed: Streamlit's
+    chart theme sets the ticks' and legend's own, which a layout-wide font would not reach."""
+    size = _px(12)
+    fig.update_layout(font_size=size, legend_font_size=size, title_font_size=_px(15))
+    fig.update_xaxes(tickfont_size=size, title_font_size=size)
+    fig.update_yaxes(tickfont_size=size, title_font_size=size)
+    return fig
+
+
+def log_ticks(low: float, high: float) -> dict:
+    """Ticks 1, 2, 5, 10, 20, ... from ``low`` to ``high`` for a log axis, all at the axis' font
+    size (Plotly's own minor labels on a log axis are drawn at 9 px), with k, M and B for
+    thousands, millions and billions."""
+    values = [
+        m * 10.0**e
+        for e in range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+        for m in (1, 2, 5)
+    ]
+    values = [v for v in values if low <= v <= high]
+
+    def text(v: float) -> str:
+        for unit, name in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if v >= unit:
+                return f"{v / unit:g}{name}"
+        return f"{v:g}"
+
+    return dict(tickmode="array", tickvals=values, ticktext=[text(v) for v in values])
+
+
+def font_px(size: float) -> int:
+    """A font size in pixels for this session: ``size``, larger in teacher mode. For figures
+    built elsewhere (``ui.tinynet_figures``)."""
+    return _px(size)
 
 
 def _axis(title: str, **kwargs) -> dict:
@@ -858,7 +896,7 @@ def ratio_figure(cout: int, k: int, *, kernel_sizes=(3, 5, 7), max_cout: int = 5
     layout = dict(
         height=360,
         xaxis=_axis("output channels Cout"),
-        yaxis=_axis("separable / normal multiplications", type="log"),
+        yaxis=_axis("separable / normal multiplications", type="log", **log_ticks(0.001, 10)),
         margin=dict(l=10, r=10, t=10, b=10),
     )
     return _chart_figure(data, layout)

@@ -7,20 +7,25 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.figures import font_px, scale_text
+
 COLOURS = {"separable": "#1b7837", "normal": "#762a83"}  # colour-blind safe pair (PRGn)
 SYMBOLS = {"separable": "circle", "normal": "square"}
 
 
 def _tradeoff_layout(fig: go.Figure, title: str, yaxis: str, height: int) -> go.Figure:
-    fig.update_xaxes(type="log", title_text="mult-adds per image (log scale)")
+    # A label at each power of ten only: Plotly's labels between them are 9 px, and 1-2-5
+    # labels at a legible size crowd a phone's narrow chart.
+    fig.update_xaxes(type="log", dtick=1, title_text="mult-adds per image (log scale)")
     fig.update_yaxes(title_text=yaxis)
     fig.update_layout(
-        title=dict(text=title, font=dict(size=15)),
+        title=dict(text=title),
         height=height,
         margin=dict(l=10, r=10, t=40, b=10),
         legend=dict(orientation="h", y=-0.3),
     )
-    return fig
+    fig.update_traces(textfont_size=font_px(12))  # the width labels
+    return scale_text(fig)
 
 
 def tradeoff_figure(ours: list[dict], *, height: int = 360) -> go.Figure:
@@ -77,7 +82,10 @@ def paper_figure(paper: tuple, *, height: int = 360) -> go.Figure:
                 "%{customdata[1]} M weights<br>%{y:.1f} % top-1<extra></extra>",
             )
         )
-    return _tradeoff_layout(fig, "MobileNet v1 on ImageNet (paper)", "ImageNet top-1 %", height)
+    fig = _tradeoff_layout(fig, "MobileNet v1 on ImageNet (paper)", "ImageNet top-1 %", height)
+    # 10 M to 20 B: four labels, level even on a phone's narrow chart; big markers may overhang
+    fig.update_traces(cliponaxis=False)
+    return fig.update_xaxes(range=[7, np.log10(2e10)])
 
 
 def probabilities_figure(probs: np.ndarray, *, title: str, height: int = 260) -> go.Figure:
@@ -97,11 +105,14 @@ def probabilities_figure(probs: np.ndarray, *, title: str, height: int = 260) ->
     fig.update_xaxes(tickmode="linear", dtick=1, title_text="digit")
     fig.update_yaxes(range=[0, 1.15], tickformat=".0%", title_text="probability")
     fig.update_layout(
-        title=dict(text=title, font=dict(size=15)),
+        title=dict(text=title),
         height=height,
         margin=dict(l=10, r=10, t=40, b=10),
+        # a percentage too wide for its bar is hidden (hover has it), never shrunk to a speck
+        uniformtext=dict(minsize=font_px(11), mode="hide"),
     )
-    return fig
+    fig.update_traces(textfont_size=font_px(12))
+    return scale_text(fig)
 
 
 def curves_figure(progress: dict, *, height: int = 300) -> go.Figure:
@@ -121,5 +132,6 @@ def curves_figure(progress: dict, *, height: int = 300) -> go.Figure:
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(type="log", row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
+    fig.update_annotations(font_size=font_px(14))  # the two subplot titles
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), showlegend=False)
-    return fig
+    return scale_text(fig)
