@@ -165,4 +165,4 @@ if (run is None or run.failed()) and st.button("Train", type="primary", key="tn_
         st.warning(run)
         run = None
 if run is not None:
-    tn.show_run(run, t_kind, t_width, t_epochs, results)
+    tn.show_run(run, t_kind, t_width, t_epochs, results, (digit_key, digit))

@@ -126,6 +126,46 @@ def test_retrain_reports_progress_and_accuracy():
     net = tinynet.TinyNet("separable", 0.25).load_state(result["state"])
     d = load_digits()
     assert tinynet.accuracy(net, d.test_images, d.test_labels) == result["test_accuracy"] > 0.2
+    # The digit read for each test image, one at a time through the rebuilt net.
+    read = [int(net.predict(d.test_images[i : i + 1])[0].argmax()) for i in range(0, 1500, 7)]
+    assert list(result["test_predictions"][::7]) == read
+
+
+class _Finished:
+    """Stands in for a finished ``pool.Run`` whose job returned ``result``."""
+
+    def __init__(self, run_id, result):
+        self.id, self._result = run_id, result
+
+    def result(self, timeout=None):
+        return self._result
+
+
+def test_a_trained_run_reads_the_digit_and_lists_the_digits_it_gets_wrong():
+    from ui import tinynet as page_tn
+
+    d = load_digits()
+    shipped = load_trained("normal", 0.25)
+    # A run "trained" to the shipped weights, with every 50th test digit claimed to be read as
+    # the next digit up: those are exactly the ones it must list, in order.
+    predicted = d.test_labels.copy()
+    predicted[::50] = (predicted[::50] + 1) % 10
+    run = _Finished(
+        -1,
+        {
+            "kind": "normal",
+            "width_multiplier": 0.25,
+            "state": shipped.state(),
+            "test_predictions": predicted,
+        },
+    )
+    probs = page_tn.trained_probabilities(run, d.test_images[3])
+    np.testing.assert_allclose(probs, shipped.predict(d.test_images[3:4])[0], atol=1e-6)
+    stack, labels, wrong = page_tn.misread(run, limit=5)
+    assert wrong == 30 and stack.shape == (28, 28, 5)
+    for j, i in enumerate(range(0, 250, 50)):
+        np.testing.assert_array_equal(stack[:, :, j] * 255, d.test_images[i])
+        assert labels[j] == f"{d.test_labels[i]} → {(d.test_labels[i] + 1) % 10}"
 
 
 # --------------------------------------------------------------------------- Chromium
@@ -158,4 +198,6 @@ def test_upload_a_photo_and_train_in_chromium(page, app_url, tmp_path):
     page.get_by_text("inverted (light paper)").wait_for()
     page.get_by_role("button", name="Train").click()
     page.get_by_text("Test accuracy:").wait_for(timeout=180_000)
+    page.get_by_text("yours: it reads a").wait_for()
+    page.get_by_text("test digits read wrong").wait_for()
     assert page.locator("[data-testid=stException]").count() == 0

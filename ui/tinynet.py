@@ -17,9 +17,9 @@ from sepconv_core import tinynet
 from sepconv_core.handwriting import NoDigitError, mnist_like
 from sepconv_core.image import ImageLoadError, load_image
 from ui import pool
-from ui.figures import chart
+from ui.figures import chart, mosaic_figure
 from ui.text import fmt_int
-from ui.tinynet_figures import curves_figure
+from ui.tinynet_figures import curves_figure, probabilities_figure
 from ui.turns import fragment
 
 TRAIN_SIZE = 3000  # digits in a live training run
@@ -205,12 +205,76 @@ def _live(kind: str, width: float, epochs: int, results: list[dict]) -> None:
     draw_run(run, kind, width, results)
 
 
-def show_run(run: pool.Run, kind: str, width: float, epochs: int, results: list[dict]) -> None:
-    """The run drawn once if it is finished, else every second until it is."""
-    if run.done():
-        draw_run(run, kind, width, results)
-    else:
+def show_run(
+    run: pool.Run,
+    kind: str,
+    width: float,
+    epochs: int,
+    results: list[dict],
+    digit: tuple[str, np.ndarray],
+) -> None:
+    """The run drawn once if it is finished, else every second until it is. A finished run's
+    network then reads ``digit`` (key and 28 x 28 pixels: the digit of section 2) beside the
+    shipped network of the same kind and width, and shows the test digits it gets wrong."""
+    if not run.done():
         _live(kind, width, epochs, results)
+        return
+    draw_run(run, kind, width, results)
+    if run.failed():
+        return
+    st.markdown(f"**Your {kind} net at work**, on the digit of section 2 and on the test digits.")
+    yours, theirs = st.columns(2)
+    probs = trained_probabilities(run, digit[1])
+    chart(
+        yours,
+        probabilities_figure(probs, title=f"yours: it reads a {probs.argmax()}"),
+        key="tn_yours",
+    )
+    probs = probabilities(kind, width, *digit)
+    chart(
+        theirs,
+        probabilities_figure(probs, title=f"the shipped one: it reads a {probs.argmax()}"),
+        key="tn_yours_shipped",
+    )
+    stack, labels, wrong = misread(run)
+    if not wrong:
+        st.success("It reads every one of the 1,500 test digits right.")
+        return
+    chart(
+        st,
+        mosaic_figure(
+            stack,
+            title=f"{fmt_int(wrong)} test digits read wrong; the first: label → read",
+            signed=False,
+            labels=labels,
+            cols=8,
+            height=mosaic_height(stack, width=800),
+        ),
+        key="tn_misread",
+    )
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _trained_net(run_id: int, _run: pool.Run) -> tinynet.TinyNet:
+    """The network a finished run trained (one per run, shared by the sessions watching it)."""
+    out = _run.result()
+    return tinynet.TinyNet(out["kind"], out["width_multiplier"]).load_state(out["state"])
+
+
+def trained_probabilities(run: pool.Run, image: np.ndarray) -> np.ndarray:
+    """A finished run's ten probabilities for one 28 x 28 digit (one forward pass, < 1 ms)."""
+    return _trained_net(run.id, run).predict(image[None])[0]
+
+
+def misread(run: pool.Run, limit: int = 8) -> tuple[np.ndarray, list[str], int]:
+    """The first ``limit`` test digits a finished run's network reads wrong, as a (28, 28, n)
+    stack in [0, 1] with labels "label → read"; and how many it reads wrong in all."""
+    predicted = run.result()["test_predictions"]
+    labels = digits().test_labels
+    wrong = np.flatnonzero(predicted != labels)
+    shown = wrong[:limit]
+    stack = np.moveaxis(digits().test_images[shown], 0, -1).astype(np.float32) / 255.0
+    return stack, [f"{labels[i]} → {predicted[i]}" for i in shown], len(wrong)
 
 
 # --------------------------------------------------------------------------- page arithmetic
