@@ -27,8 +27,8 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["Overview", "Spatially separable", "Depthwise separable", "Learned kernels",
-         "Cost calculator"]  # fmt: skip
-PATHS = ["", "spatial", "depthwise", "learned", "cost"]
+         "Cost calculator", "Tiny MobileNet"]  # fmt: skip
+PATHS = ["", "spatial", "depthwise", "learned", "cost", "tinynet"]
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking"]  # fmt: skip
