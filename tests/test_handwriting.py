@@ -102,3 +102,34 @@ def test_a_tiny_digit_is_enlarged(digits):
     out, _ = mnist_like(photo)
     rows, cols = np.nonzero(out > 30)
     assert max(np.ptp(rows), np.ptp(cols)) + 1 >= 18
+
+
+def test_a_ballpoint_digit_in_a_sideways_12_megapixel_photo():
+    """A "7" in an 8 px ballpoint line, a third of a 4000 x 3000 phone photo's height, stored
+    sideways with EXIF orientation 6, through the page's own decoding: under 0.5 % of the
+    photo is ink, and it must still come out upright, in the 20 x 20 box, centred."""
+    import io
+
+    from sepconv_core.image import load_image
+
+    upright = Image.new("RGB", (4000, 3000), (228, 222, 205))
+    ImageDraw.Draw(upright).line(
+        [(1500, 900), (2220, 900), (1740, 2130)], fill=(35, 35, 60), width=8
+    )
+    stored = upright.rotate(90, expand=True)  # the sensor's orientation
+    exif = Image.Exif()
+    exif[0x0112] = 6  # display rotated 90° clockwise
+    buf = io.BytesIO()
+    stored.save(buf, format="JPEG", quality=85, exif=exif)
+    photo = load_image(buf.getvalue(), max_side=1024)
+    assert photo.shape[:2] == (768, 1024)
+    out, inverted = mnist_like(photo)
+    assert inverted
+    rows, cols = np.nonzero(out > 30)
+    assert np.ptp(rows) + 1 in range(18, 23)  # the 7 is taller than wide: its height is 20
+    cy, cx = _centre_of_mass(out.astype(float))
+    assert abs(cy - 13.5) < 1 and abs(cx - 13.5) < 1
+    assert (out > 127).sum() >= 40  # MNIST-like stroke mass
+    # upright: the bar of the 7 is its widest row, in the top quarter of the digit
+    widths = [(row > 30).sum() for row in out]
+    assert int(np.argmax(widths)) <= rows.min() + 5
