@@ -72,7 +72,10 @@ def load_digits(path: Path | str = DIGITS_FILE) -> SimpleNamespace:
 
 
 def _as_batch(images) -> np.ndarray:
-    """(N, 28, 28) uint8 (0..255) or float (0..1) images as a float32 (N, 28, 28, 1) batch."""
+    """(N, 28, 28) integer (0..255) or float (0..1) images as a float32 (N, 28, 28, 1) batch.
+
+    Float images above 1 (0..255 given as floats) are refused: the net would read them all as
+    one digit without a word."""
     x = np.asarray(images)
     if x.ndim == 2:
         x = x[np.newaxis]
@@ -80,7 +83,15 @@ def _as_batch(images) -> np.ndarray:
         x = x[..., 0]
     if x.ndim != 3 or x.shape[1:] != (28, 28):
         raise ValueError(f"images must be (N, 28, 28) or (28, 28), got shape {x.shape}.")
-    scale = 1 / 255 if x.dtype == np.uint8 else 1.0
+    if np.issubdtype(x.dtype, np.integer):
+        scale = 1 / 255
+    else:
+        scale = 1.0
+        if x.size and float(np.max(x)) > 1.5:
+            raise ValueError(
+                f"float images must be in [0, 1], got values up to {float(np.max(x)):g}; "
+                "pass 0..255 as uint8."
+            )
     return (x.astype(np.float32) * np.float32(scale))[..., np.newaxis]
 
 

@@ -128,7 +128,10 @@ def test_predict_takes_uint8_and_float_alike(digits):
     net = load_trained("separable", 0.25)
     images = digits.test_images[:5]
     np.testing.assert_allclose(net.predict(images), net.predict(images / 255.0), atol=1e-6)
+    np.testing.assert_allclose(net.predict(images), net.predict(images.astype(np.int64)))
     assert np.allclose(net.predict(images).sum(axis=1), 1)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):  # 0..255 as floats would all read alike
+        net.predict(images.astype(np.float32))
 
 
 # --------------------------------------------------------------------------- arithmetic
