@@ -10,6 +10,11 @@ from ui.tinynet_figures import paper_figure, probabilities_figure, tradeoff_figu
 from ui.widgets import KEEP
 
 st.title("Tiny MobileNet")
+st.sidebar.info(
+    "This page does not use the image above (it is for the convolution pages): pick a test "
+    "digit or upload a photo of your own digit in section 2.",
+    icon=":material/info:",
+)
 st.markdown(
     """
 MobileNet's promise is *nearly the same accuracy for a fraction of the cost*. Here it is on real
@@ -99,6 +104,7 @@ for kind, col in zip(KINDS, panels, strict=True):
         key=f"tn_probs_{kind}",
     )
     col.dataframe(tn.layer_rows(kind, width), hide_index=True, column_config=tn.NUMBERS)
+st.markdown(tn.saving_sentence(width))
 
 stage = st.radio(
     "Layer",

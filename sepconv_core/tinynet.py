@@ -709,19 +709,30 @@ def retrain(
 ) -> dict:
     """Train a fresh net on the first ``train_size`` training digits; for a worker process.
 
-    ``report(message)`` receives a dict per step (see ``train``) and, at the end, one with
-    ``"test_accuracy"``. Returns ``{"state": net.state(), "history": [...], "test_accuracy",
-    "test_predictions"}``, the last the digit read for each test image, in order.
+    ``report(message)`` receives a dict per step (see ``train``); after every epoch but the
+    last, ``{"epoch": e, "epoch_test_accuracy": a}``, the test accuracy at that point (batch
+    norm's statistics measured on the side: the training itself is the same as without); and
+    at the end, one with ``"test_accuracy"``. Returns ``{"state": net.state(), "history":
+    [...], "test_accuracy", "test_predictions"}``, the last the digit read for each test image,
+    in order.
     """
     digits = load_digits()
     net = TinyNet(kind, width_multiplier, seed=seed)
+    images, labels = digits.train_images[:train_size], digits.train_labels[:train_size]
+
+    def each_step(record: dict) -> None:
+        report(record)
+        epoch = record["epoch"]
+        if epoch == round(epoch) and record["step"] < record["steps"]:
+            report({"epoch": epoch, "epoch_test_accuracy": _test_now(net, images, digits)})
+
     history = train(
         net,
-        digits.train_images[:train_size],
-        digits.train_labels[:train_size],
+        images,
+        labels,
         epochs=epochs,
         seed=seed,
-        callback=report,
+        callback=each_step if report is not None else None,
         time_budget=time_budget,
     )
     predicted = net.predict(digits.test_images).argmax(axis=1).astype(np.uint8)
@@ -736,6 +747,19 @@ def retrain(
         "kind": kind,
         "width_multiplier": width_multiplier,
     }
+
+
+def _test_now(net: TinyNet, images: np.ndarray, digits) -> float:
+    """Test accuracy in the middle of training, leaving the training untouched: batch norm's
+    running statistics are measured for it and put back afterwards."""
+    bns = [m for m in net.modules if isinstance(m, BatchNorm)]
+    saved = [(bn.mean.copy(), bn.var.copy()) for bn in bns]
+    calibrate(net, _as_batch(images), np.random.default_rng(0))
+    result = accuracy(net, digits.test_images, digits.test_labels)
+    for bn, (mean, var) in zip(bns, saved, strict=True):
+        bn.mean, bn.var = mean, var
+    net._folded = None
+    return result
 
 
 def learned_kernels(path: Path | str = WEIGHTS_FILE) -> dict:

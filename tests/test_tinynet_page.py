@@ -57,6 +57,22 @@ def test_page_shows_both_networks_on_a_test_digit():
         assert title in figures, figures.keys()
         np.testing.assert_allclose(_array(figures[title]["data"][0]["y"]), expected, atol=1e-5)
     assert f"Its label: **{digits.test_labels[12]}**." in [c.value for c in at.caption]
+    # The sidebar's image is not this page's digit, and the sidebar says so here only.
+    assert len(at.sidebar.info) == 1
+    at.switch_page("app_pages/spatial.py").run()
+    assert not at.exception and not at.sidebar.info
+
+
+@pytest.mark.parametrize("width, channels", [(1.0, 128), (0.5, 64)])
+def test_the_page_says_why_separable_is_cheaper_in_numbers(width, channels):
+    """The last block (7 x 7 outputs, ``channels`` in and out), counted here by hand: depthwise
+    7·7·9·C, pointwise 7·7·C·C, normal 7·7·9·C·C, and the ratio 1/C + 1/9."""
+    at = _page(tn_width=str(width))
+    text = " ".join(m.value for m in at.markdown)
+    c = channels
+    for count in (49 * 9 * c, 49 * c * c, 49 * 9 * c + 49 * c * c, 49 * 9 * c * c):
+        assert f"{count:,}" in text
+    assert f"1/{c} + 1/9 = {1 / c + 1 / 9:.3f}" in text
 
 
 def test_layer_tables_add_up_and_stages_show_depthwise_and_pointwise_apart():
@@ -129,6 +145,22 @@ def test_retrain_reports_progress_and_accuracy():
     # The digit read for each test image, one at a time through the rebuilt net.
     read = [int(net.predict(d.test_images[i : i + 1])[0].argmax()) for i in range(0, 1500, 7)]
     assert list(result["test_predictions"][::7]) == read
+
+
+def test_retrain_measures_the_test_digits_between_epochs_without_changing_the_training():
+    messages = []
+    result = tinynet.retrain(
+        "separable", 0.25, 3, train_size=320, time_budget=60, report=messages.append
+    )
+    between = [m for m in messages if "epoch_test_accuracy" in m]
+    assert [m["epoch"] for m in between] == [1, 2]  # after the last epoch: the final accuracy
+    assert all(0 <= m["epoch_test_accuracy"] <= 1 for m in between)
+    # The same training without any measuring in between: the very same weights.
+    d = load_digits()
+    plain = tinynet.TinyNet("separable", 0.25, seed=0)
+    tinynet.train(plain, d.train_images[:320], d.train_labels[:320], epochs=3, seed=0)
+    for name, value in plain.state().items():
+        np.testing.assert_array_equal(result["state"][name], value, err_msg=name)
 
 
 class _Finished:

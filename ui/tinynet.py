@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from sepconv_core import tinynet
+from sepconv_core.cost import separable_ratio_formula
 from sepconv_core.handwriting import NoDigitError, mnist_like
 from sepconv_core.image import ImageLoadError, load_image
 from ui import pool
@@ -146,12 +147,18 @@ def training_run(kind: str, width: float, epochs: int) -> pool.Run | None:
 
 
 def progress(run: pool.Run) -> dict:
-    """What a run has reported so far: curves, progress in [0, 1], test accuracy when done."""
+    """What a run has reported so far: curves, progress in [0, 1], the test accuracy after each
+    epoch (``test_epoch``, ``test_curve``), and the final test accuracy when done."""
     messages = [m for m in run.messages() if isinstance(m, dict)]
     steps = [m for m in messages if "step" in m]
     final = [m for m in messages if "test_accuracy" in m]
     last = steps[-1] if steps else None
+    tests = [(m["epoch"], m["epoch_test_accuracy"]) for m in messages if "epoch_test_accuracy" in m]
+    if final and last:
+        tests.append((last["epoch"], final[0]["test_accuracy"]))
     return {
+        "test_epoch": [e for e, _ in tests],
+        "test_curve": [a for _, a in tests],
         "step": [m["step"] for m in steps],
         "epoch": [m["epoch"] for m in steps],
         "loss": [m["loss"] for m in steps],
@@ -177,7 +184,8 @@ def draw_run(run: pool.Run, kind: str, width: float, results: list[dict]) -> Non
             st,
             curves_figure(p),
             key="tn_curves",
-            alt="Training curves: loss (cross-entropy) and batch accuracy per epoch",
+            alt="Training curves: loss (cross-entropy), batch accuracy, and test accuracy after "
+            "each epoch",
         )
     if run.failed():
         st.error("The training run failed; press Train to try again.")
@@ -330,6 +338,25 @@ def layer_rows(kind: str, width: float) -> list[dict]:
         }
     )
     return rows
+
+
+def saving_sentence(width: float) -> str:
+    """Why the separable net is so much cheaper, in numbers, on its last (largest) block."""
+    sep, normal = shipped("separable", width), shipped("normal", width)
+    parts = {layer.name: layer for layer in sep.layers}
+    block = [layer for layer in normal.layers if layer.name.startswith("block")][-1]
+    dw, pw = parts[f"{block.name} depthwise"], parts[f"{block.name} pointwise"]
+    cout = block.output_shape[2]
+    ratio = separable_ratio_formula(cout, 3)
+    return (
+        f"Why the separable net needs about {normal.mult_adds / sep.mult_adds:.0f}× fewer "
+        f"mult-adds: its {block.name} costs {fmt_int(dw.mult_adds)} (depthwise) + "
+        f"{fmt_int(pw.mult_adds)} (pointwise) = "
+        f"**{fmt_int(dw.mult_adds + pw.mult_adds)}** mult-adds, its normal twin's "
+        f"**{fmt_int(block.mult_adds)}**. A 3×3 depthwise then a 1×1 pointwise convolution cost "
+        f"1/Cout + 1/3² = 1/{cout} + 1/9 = {ratio:.3f} of a normal 3×3 convolution "
+        f"({1 / ratio:.1f}× fewer); conv1 and the dense layer are the same in both nets."
+    )
 
 
 def paper_rows() -> list[dict]:

@@ -116,8 +116,11 @@ def probabilities_figure(probs: np.ndarray, *, title: str, height: int = 260) ->
 
 
 def curves_figure(progress: dict, *, height: int = 300) -> go.Figure:
-    """Training loss and batch accuracy against epochs, on two axes side by side."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss (cross-entropy)", "batch accuracy"))
+    """Training loss, and accuracy (of each batch, smoothed; of the test digits after each
+    epoch) against epochs, on two axes side by side."""
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=("loss (cross-entropy)", "accuracy: batches, test digits")
+    )
     epoch, loss, acc = progress["epoch"], progress["loss"], progress["accuracy"]
     fig.add_trace(go.Scatter(x=epoch, y=loss, mode="lines", name="loss"), row=1, col=1)
     if acc:
@@ -125,6 +128,24 @@ def curves_figure(progress: dict, *, height: int = 300) -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=epoch[len(epoch) - len(smooth) :], y=smooth, mode="lines", name="accuracy"
+            ),
+            row=1,
+            col=2,
+        )
+    if progress.get("test_curve"):  # the 1,500 test digits after each epoch
+        fig.add_trace(
+            go.Scatter(
+                x=progress["test_epoch"],
+                y=progress["test_curve"],
+                mode="markers+lines+text",
+                name="test digits",
+                text=[f"{a:.0%}" for a in progress["test_curve"]],
+                # the last label leans left, inside the chart
+                textposition=["bottom right"] * (len(progress["test_curve"]) - 1) + ["bottom left"],
+                textfont=dict(size=font_px(12)),
+                marker=dict(size=10, symbol="diamond", color="#e08214"),
+                line=dict(dash="dot", color="#e08214"),
+                hovertemplate="after epoch %{x:g}: %{y:.1%} of the test digits<extra></extra>",
             ),
             row=1,
             col=2,
