@@ -5,6 +5,7 @@ import streamlit as st
 from sepconv_core.tinynet import KINDS, WIDTHS
 from ui import tinynet as tn
 from ui.figures import chart, colourbar_note, image_figure, mosaic_figure
+from ui.teacher import table
 from ui.text import fmt_int, fmt_shape, plain
 from ui.tinynet_figures import paper_figure, probabilities_figure, tradeoff_figure
 from ui.widgets import KEEP
@@ -33,8 +34,8 @@ chart(ours, tradeoff_figure(results), key="tn_tradeoff")
 chart(theirs, paper_figure(tn.PAPER), key="tn_paper")
 st.markdown(tn.tradeoff_sentence(results))
 with st.expander("The numbers (our nets; the paper's Tables 4 and 6)"):
-    st.dataframe(results, hide_index=True, column_config=tn.NUMBERS)
-    st.dataframe(tn.paper_rows(), hide_index=True)
+    table(results, numbers=tn.NUMBERS)
+    table(tn.paper_rows())
 
 # ------------------------------------------------------------------ 2. one digit
 st.subheader("2. One digit through both networks")
@@ -103,7 +104,7 @@ for kind, col in zip(KINDS, panels, strict=True):
         probabilities_figure(probs, title=f"{kind}: it reads a {probs.argmax()}"),
         key=f"tn_probs_{kind}",
     )
-    col.dataframe(tn.layer_rows(kind, width), hide_index=True, column_config=tn.NUMBERS)
+    table(tn.layer_rows(kind, width), numbers=tn.NUMBERS, where=col)
 st.markdown(tn.saving_sentence(width))
 
 stage = st.radio(

@@ -203,6 +203,34 @@ def test_all_chart_text_is_legible_and_grows_in_teacher_mode(page, app_url, path
         assert b["min"] >= 1.3 * a["min"], (a, b)
 
 
+# Tables: how many canvas-drawn dataframes, and the font size of every table cell.
+TABLES = """() => ({
+  frames: document.querySelectorAll('[data-testid=stMain] [data-testid=stDataFrame]').length,
+  cells: [...document.querySelectorAll('[data-testid=stMain] :is(td, th)')]
+    .filter(t => t.textContent.trim()).map(t => parseFloat(getComputedStyle(t).fontSize)),
+})"""
+
+
+@pytest.mark.parametrize(
+    "path, clicks",
+    [("cost", []), ("tinynet", []), ("depthwise", ["4 · Inside one output pixel"])],
+)
+def test_tables_grow_in_teacher_mode(page, app_url, path, clicks):
+    """In teacher mode every table is text the page's stylesheet enlarges (no canvas-drawn
+    dataframe, which no stylesheet reaches), its cells as large as the enlarged paragraphs."""
+    _open(page, f"{app_url}/{path}", *clicks, ready="h1")
+    plain = page.evaluate(TABLES)
+    _open(page, f"{app_url}/{path}?teacher=1", *clicks, ready="h1")
+    teacher = page.evaluate(TABLES)
+    assert teacher["frames"] == 0 and teacher["cells"], teacher
+    body = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('[data-testid=stMain] "
+        "[data-testid=stMarkdown] p')).fontSize)"
+    )
+    assert min(teacher["cells"]) >= body >= 1.3 * 16
+    assert all(size < min(teacher["cells"]) for size in plain["cells"])
+
+
 @pytest.fixture()
 def phone(browser, app_url):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)

@@ -20,14 +20,13 @@ from sepconv_core.cost import (
     depthwise_separable_cost,
     separable_ratio_formula,
 )
+from ui import teacher
 from ui.lesson import predict_then_reveal
 from ui.text import compare_counts, fmt_int, fmt_shape
 from ui.widgets import KEEP, dilation_control, padding_radio
 
 QUESTIONS = ["cost_q_shape", "cost_q_normal", "cost_q_sep", "cost_q_params"]
 MAX_K = 15
-# A table's counts are whole numbers with thousands separators.
-COUNTS = dict(format="localized")
 
 
 @dataclass(frozen=True)
@@ -157,15 +156,7 @@ def per_stage(layer: Layer, normal: ConvCost, sep: SeparableCost) -> None:
         _stage("pointwise", f"{cout} × 1×1×{cin * m}", sep.pointwise),
         _stage("depthwise + pointwise", "", sep),
     ]
-    st.dataframe(
-        rows,
-        hide_index=True,
-        column_config={
-            "multiplications": st.column_config.NumberColumn(**COUNTS),
-            "weights": st.column_config.NumberColumn(**COUNTS),
-        },
-        key="cost_table",
-    )
+    teacher.table(rows, numbers=("multiplications", "weights"), key="cost_table")
     m1, m2, m3 = st.columns(3)
     m1.metric("Normal", fmt_int(normal.multiplications))
     m2.metric("Separable", fmt_int(sep.multiplications))
@@ -236,7 +227,7 @@ def mobilenet_metrics(net: NetworkCost, full: NetworkCost) -> None:
 
 def mobilenet_table(net: NetworkCost) -> None:
     """Every layer of the network: type, stride, shapes, mult-adds, weights."""
-    st.dataframe(
+    teacher.table(
         [
             {
                 "layer": r.name,
@@ -249,10 +240,6 @@ def mobilenet_table(net: NetworkCost) -> None:
             }
             for r in net.layers
         ],
-        hide_index=True,
-        column_config={
-            "mult-adds": st.column_config.NumberColumn(**COUNTS),
-            "weights": st.column_config.NumberColumn(**COUNTS),
-        },
+        numbers=("mult-adds", "weights"),
         key="mb_table",
     )

@@ -8,6 +8,8 @@ sidebar; a click inside a fragment, such as a depthwise step, does not rerun the
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import streamlit as st
 
 KEY = "teacher"  # the switch's key, and so its name in the address
@@ -16,15 +18,42 @@ _FROM_SHORT_LINK = "_teacher_from_short_link"
 # A constant stylesheet (never user text) that enlarges the page's type for a projector. The
 # sidebar keeps its size so the navigation still fits.
 CSS = """<style>
-[data-testid="stMain"] :is([data-testid="stMarkdown"], [data-testid="stAlert"]) :is(p, li) {
+[data-testid="stMain"] :is([data-testid="stMarkdown"], [data-testid="stAlert"]) :is(p, li, td, th) {
   font-size: 1.35rem;
 }
+[data-testid="stMain"] [data-testid="stTable"] :is(td, th) { font-size: 1.35rem; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 1.1rem; }
 [data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.2rem; }
 [data-testid="stMain"] [data-testid="stMetricValue"] p { font-size: 3rem; }
 [data-testid="stMain"] h1 { font-size: 3.2rem; }
 [data-testid="stMain"] :is(h2, h3) { font-size: 2.2rem; }
 </style>"""
+
+
+def table(rows: list[dict], *, numbers: tuple[str, ...] = (), where=st, key: str | None = None):
+    """Show ``rows`` (dicts, one per row) as a table; columns in ``numbers`` are whole numbers
+    written with thousands separators.
+
+    Normally a ``st.dataframe`` (sortable, scrolls); in teacher mode a plain ``st.table``, whose
+    text the teacher stylesheet enlarges: a dataframe is drawn on a canvas that no stylesheet
+    reaches, so its numbers would stay small on the projector."""
+    if st.session_state.get(KEY):
+        return where.table(
+            [
+                {
+                    c: f"{v:,}" if c in numbers and isinstance(v, Integral) else v
+                    for c, v in r.items()
+                }
+                for r in rows
+            ],
+            hide_index=True,
+        )
+    return where.dataframe(
+        rows,
+        hide_index=True,
+        column_config={c: st.column_config.NumberColumn(format="localized") for c in numbers},
+        key=key,
+    )
 
 
 def switch() -> bool:

@@ -26,11 +26,7 @@ from ui.turns import fragment
 TRAIN_SIZE = 3000  # digits in a live training run
 TIME_BUDGET = 60.0  # seconds of training at most, per run
 EPOCH_CHOICES = (1, 2, 3, 5)
-# thousands separators in the tables
-NUMBERS = {
-    "mult-adds": st.column_config.NumberColumn(format="localized"),
-    "weights": st.column_config.NumberColumn(format="localized"),
-}
+NUMBERS = ("mult-adds", "weights")  # the tables' columns of whole numbers
 
 # MobileNet v1 on ImageNet (Howard et al. 2017): Table 4 (separable vs normal convolutions)
 # and Table 6 (width multiplier), as (name, top-1 accuracy %, million mult-adds, million weights)
