@@ -3,6 +3,7 @@
 import streamlit as st
 
 from sepconv_core.tinynet import KINDS, WIDTHS
+from ui import style
 from ui import tinynet as tn
 from ui.figures import chart, colourbar_note, image_figure, mosaic_figure
 from ui.teacher import table
@@ -11,6 +12,7 @@ from ui.tinynet_figures import paper_figure, probabilities_figure, tradeoff_figu
 from ui.widgets import KEEP
 
 st.title("Tiny MobileNet")
+style.stack_columns_on_phone()  # its charts need a phone's whole width
 st.sidebar.info(
     "This page does not use the image above (it is for the convolution pages): pick a test "
     "digit or upload a photo of your own digit in section 2.",

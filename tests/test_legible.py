@@ -267,3 +267,24 @@ def test_depthwise_page_on_a_phone(phone, app_url):
     step4 = phone.evaluate(PHONE_GEOMETRY)
     assert step4["height"] < 6_500, step4
     shot(phone, "phone-depthwise-step4")
+
+
+PHONE_CHARTS = """() => ({
+  width: document.querySelector('[data-testid=stMain]').scrollWidth,
+  charts: [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')]
+    .map(p => p.getBoundingClientRect().width),
+  toolbars: [...document.querySelectorAll('[data-testid=stMain] .modebar-container')]
+    .filter(m => getComputedStyle(m).display !== 'none').length,
+})"""
+
+
+def test_tiny_mobilenet_charts_take_a_phones_width(phone, app_url):
+    """At 390 px every chart of the Tiny MobileNet page has the screen's width (not half of
+    it, where titles ran off the screen), nothing is wider than the screen, and no toolbar
+    covers a title."""
+    _open(phone, f"{app_url}/tinynet", ready=".js-plotly-plot")
+    geometry = phone.evaluate(PHONE_CHARTS)
+    assert geometry["width"] <= 390, geometry
+    assert len(geometry["charts"]) >= 6 and min(geometry["charts"]) >= 330, geometry
+    assert geometry["toolbars"] == 0, geometry
+    shot(phone, "phone-tinynet")

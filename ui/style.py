@@ -2,8 +2,10 @@
 
 Streamlit stacks every ``st.columns`` one under another below 640 px, so on a phone the
 depthwise page's controls filled 1.5 screens and step 4 was 8,700 px tall. Here columns sit
-two to a row instead, the title and gaps are smaller, and a chart's toolbar (one button, see
-``ui.figures.chart``) sits beside the title rather than on it.
+two to a row instead, and the title and gaps are smaller. A chart's toolbar (one button, the
+PNG download, see ``ui.figures.chart``) is hidden on a phone: in a narrow chart it covered the
+title's end, and a phone takes screenshots anyway. A page of wide charts (Tiny MobileNet) puts
+its columns one under another instead (``stack_columns_on_phone``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,16 @@ PHONE_CSS = """<style>
     flex: 1 1 calc(50% - 0.5rem) !important;
   }
   [data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.6rem; }
-  [data-testid="stMain"] .js-plotly-plot .modebar-container { top: -4px !important; }
+  [data-testid="stMain"] .js-plotly-plot .modebar-container { display: none !important; }
+}
+</style>"""
+# Drawn after PHONE_CSS, so it wins: every column takes the phone's whole width.
+STACKED_CSS = """<style>
+@media (max-width: 640px) {
+  [data-testid="stMain"] [data-testid="stColumn"] {
+    min-width: 100% !important;
+    flex: 1 1 100% !important;
+  }
 }
 </style>"""
 
@@ -28,3 +39,8 @@ PHONE_CSS = """<style>
 def apply() -> None:
     """Inject the page-wide CSS; call once per run, before the page."""
     st.html(PHONE_CSS)
+
+
+def stack_columns_on_phone() -> None:
+    """On a phone, this page's columns go one under another (for pages of wide charts)."""
+    st.html(STACKED_CSS)
