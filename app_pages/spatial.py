@@ -151,7 +151,7 @@ m4.metric(
     help=f"The ideal (kh + kw) · outputs is {fmt_int(cost.separable_multiplications_ideal)}; the "
     "column pass runs at every column of the image, not only at the output columns.",
 )
-st.markdown(spatial_totals_explained(cost, stride))
+st.markdown(spatial_totals_explained(cost, stride, padding))
 t1, t2 = st.columns(2)
 t1.metric("Measured time, 2-D", fmt_ms(res["seconds_one"]))
 t2.metric("Measured time, two passes", fmt_ms(res["seconds_two"]))

@@ -466,7 +466,8 @@ def get_kernel(key: str, size: int | None = None) -> np.ndarray:
 
 CHANNEL_FAMILIES: dict[str, str] = {
     "sobel": "Each channel gets a different detector in turn: Sobel x, Sobel y, a second "
-    "derivative (the Laplacian from 3×3 up, the mixed derivative ∂²/∂x∂y at 2×2) and a "
+    "derivative (the Laplacian at 3×3; from 4×4 up the Laplacian smoothed by a binomial blur, "
+    "centred between pixels at even sizes; the mixed derivative ∂²/∂x∂y at 2×2) and a "
     "binomial blur (at 1×1 they are the scales 1, −1, 2 and ½).",
     "gaussian": "Every channel is blurred by the same Gaussian.",
     "box": "Every channel is blurred by the same box average.",
@@ -485,9 +486,10 @@ _CYCLES = {"scharr": (scharr_x, scharr_y), "prewitt": (prewitt_x, prewitt_y)}
 def _laplacian_like(size: int) -> np.ndarray:
     """A second-derivative kernel of any size >= 2.
 
-    Size 3 is ``laplacian()``; larger sizes smooth it with ``binomial(size - 2)``
-    (written as a sum of two outer products); size 2 is the mixed derivative
-    ``[-1, 1]^T . [-1, 1]``.
+    Size 3 is ``laplacian()``; larger sizes are it convolved with the binomial blur
+    ``binomial(size - 2)^T . binomial(size - 2)`` (written as a sum of two outer products):
+    a smoothed Laplacian, whose centre lies between pixels at even sizes. Size 2 is the
+    mixed derivative ``[-1, 1]^T . [-1, 1]``.
     """
     if size == 2:
         return np.outer([-1.0, 1.0], [-1.0, 1.0])
@@ -500,13 +502,14 @@ def _laplacian_like(size: int) -> np.ndarray:
 def sobel_cycle_names(size: int) -> tuple[str, str, str, str]:
     """What the four kernels of the "sobel" family are at ``size``, in cycle order.
 
-    The third is a Laplacian only from 3×3 up: at 2×2 it is the mixed derivative
-    ``[-1, 1]^T . [-1, 1]`` (rank 1, unlike a Laplacian), and at 1×1 all four are scales.
+    The third is the Laplacian at 3×3 and a smoothed one (the Laplacian convolved with a
+    binomial blur) from 4×4 up; at 2×2 it is the mixed derivative ``[-1, 1]^T . [-1, 1]``
+    (rank 1, unlike a Laplacian), and at 1×1 all four are scales.
     """
     size = _check_int(size, "size", 1)
     if size == 1:
         return ("scale 1", "scale −1", "scale 2", "scale ½")
-    second = "mixed derivative ∂²/∂x∂y" if size == 2 else "Laplacian"
+    second = {2: "mixed derivative ∂²/∂x∂y", 3: "Laplacian"}.get(size, "smoothed Laplacian")
     return ("Sobel x", "Sobel y", second, "binomial blur")
 
 

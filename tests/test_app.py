@@ -380,3 +380,20 @@ def test_typed_link_in_kernel_text_is_not_a_link_in_the_error():
     at.text_area(key="sp_text").set_value("1 [x](https://example.org) 2").run()
     assert at.error and "](" not in at.error[0].value.replace("\\](", "")
     assert "https://" not in at.error[0].value
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_chart_name_gives_numbers_beyond_its_title(page):
+    """A screen reader hears a chart's accessible name only: besides the title it must carry
+    the chart's numbers (a summary such as "σ1 = 3.46, σ2 = 0"), so some digit must be in the
+    name outside the title's own words ("MobileNet v1" is no summary)."""
+    import re
+
+    at = _app(page)
+    charts = at.get("plotly_chart")
+    assert charts
+    for chart in charts:
+        title = (json.loads(chart.proto.spec)["layout"].get("title") or {}).get("text") or ""
+        title = " ".join(re.sub(r"<[^>]+>", " ", title).split())
+        rest = chart.proto.alt.replace(title, "", 1)
+        assert re.search(r"\d", rest), (title, chart.proto.alt)

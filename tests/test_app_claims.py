@@ -88,6 +88,42 @@ def test_spatial_page_explains_the_totals_under_stride():
     assert "more multiplications than one 2-D pass" in text
 
 
+def _totals(at) -> str:
+    return next(m.value for m in at.markdown if "totals" in m.value)
+
+
+def test_spatial_totals_name_the_padding_that_is_actually_used():
+    """A kernel one column wide under 'valid' padding has as many output columns as the image
+    (Identity 1×1, typed 1;2;1): the sentence must not credit 'same' padding, which is not in
+    use, and it says 1 multiplication, 1 column, never "1 neighbouring columns"."""
+    at = _app("app_pages/spatial.py")
+    at.selectbox(key="sp_preset").set_value("identity").run()
+    at.select_slider(key="sp_size_identity").set_value(1).run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _totals(at)
+    assert "'same'" not in text and "'valid' padding" in text
+    assert "exactly 1 against 2 multiplications" in text
+
+    at.radio(key="sp_source").set_value("Type your own").run()
+    at.text_area(key="sp_text").set_value("1;2;1").run()
+    text = _totals(at)
+    assert "'same'" not in text and "'valid' padding" in text
+    assert "exactly 3 against 4 multiplications" in text
+
+    at.slider(key="sp_stride").set_value(2).run()  # now fewer output columns than columns
+    text = _totals(at)
+    assert "1 neighbouring columns" not in text and "needs the column under it" in text
+    assert "does 3 multiplications at each" in text
+
+    at.slider(key="sp_stride").set_value(1)
+    at.radio(key="sp_padding").set_value("same").run()
+    assert "with stride 1 and 'same' padding" in _totals(at)
+    at.text_area(key="sp_text").set_value("1 2").run()  # 1×2 under 'valid': one border column
+    at.radio(key="sp_padding").set_value("valid").run()
+    text = _totals(at)
+    assert "because of the 1 border column." in text and "needs 2 neighbouring columns" in text
+
+
 def test_spatial_page_all_zero_kernel_is_rank_0():
     at = _app("app_pages/spatial.py")
     at.radio(key="sp_source").set_value("Type your own").run()

@@ -122,6 +122,45 @@ def test_cost_quiz_does_not_print_the_output_shape_under_its_questions():
     assert "the output is **8×8×256**" in _text(at)
 
 
+def _everything(at: AppTest) -> str:
+    """Every sentence on the page, the quiz's verdicts included."""
+    parts = [_text(at)] + [x.value for x in (*at.info, *at.success, *at.warning)]
+    return "\n".join(parts)
+
+
+def test_cost_quiz_count_explanation_waits_for_the_shape_question():
+    """Giving up on the count (question 2) must not print the output shape (question 1's
+    answer, 8×8×256); once question 1 is answered, the explanation multiplies it out."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("app_pages/cost.py").run()
+    at.toggle(key="cost_quiz").set_value(True).run()
+    at.button(key="cost_q_normal_show").click().run()
+    text = _everything(at)
+    assert "Answer: 1,228,800." in text  # question 2's own answer is shown
+    assert "8×8×256" not in text and "8·8" not in text
+    at.text_input(key="cost_q_shape_answer").set_value("8 x 8 x 256")
+    at.button(key="cost_q_shape_check").click().run()
+    assert "5·5·3 per output value × 8×8×256 outputs" in _everything(at)
+
+
+def test_depthwise_quiz_answers_do_not_give_each_other_away():
+    """Step 0: question 1's answer (8×8×3) does not print question 2's (8×8×256), and giving
+    up on question 2 first waits until question 1 is answered, since 8×8×256 holds its 8×8."""
+    at = _page()
+    at.button(key="dw_q_dshape_show").click().run()
+    text = _everything(at)
+    assert "Answer: 8×8×3." in text and "8×8×256" not in text
+
+    at = _page()
+    at.button(key="dw_q_shape_show").click().run()
+    text = _everything(at)
+    assert "8×8" not in text.replace("?", "")  # neither 8×8×256 nor 8×8×3
+    assert "answer that one first" in text
+    at.text_input(key="dw_q_dshape_answer").set_value("8x8x3")
+    at.button(key="dw_q_dshape_check").click().run()
+    assert "Answer: 8×8×256." in _everything(at)
+
+
 # ------------------------------------------------------------------ point 13: kernels
 
 

@@ -8,6 +8,8 @@ cells from the spacing of the numbers' centres, so nothing here trusts the app's
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import ARTIFACTS
 from conftest import settle as _settle
@@ -143,6 +145,7 @@ def test_shared_colour_range_holds_on_step_1(page, app_url):
 CHARTS = """() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPlotlyChart]')]
   .map(c => ({
     name: (c.querySelector('[role=figure]') || c).getAttribute('aria-label'),
+    title: ((c.querySelector('.gtitle') || {}).textContent || '').trim(),
     buttons: c.querySelectorAll('.modebar-btn').length,
   }))"""
 
@@ -165,6 +168,8 @@ def test_every_chart_has_one_toolbar_button_and_a_name(page, app_url, path, clic
     for c in charts:
         assert c["buttons"] <= 1, c
         assert c["name"] and c["name"] != "Chart" and len(c["name"]) > 8, c
+        # a summary of its numbers, not the title alone ("MobileNet v1" is no summary)
+        assert re.search(r"\d", c["name"].replace(c["title"], "", 1)), c
 
 
 # Per chart: its title and the smallest font size of any text drawn in it.

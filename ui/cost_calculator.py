@@ -21,7 +21,7 @@ from sepconv_core.cost import (
     separable_ratio_formula,
 )
 from ui import teacher
-from ui.lesson import predict_then_reveal
+from ui.lesson import answered, predict_then_reveal
 from ui.text import compare_counts, fmt_int, fmt_shape
 from ui.widgets import KEEP, dilation_control, padding_radio
 
@@ -104,8 +104,10 @@ def counts_or_stop(layer: Layer) -> tuple[ConvCost, SeparableCost]:
 
 
 def quiz(layer: Layer, normal: ConvCost, sep: SeparableCost) -> None:
-    """Four questions whose answers are the table's numbers."""
+    """Four questions whose answers are the table's numbers. No explanation gives away an
+    answer still to come: the output shape joins the count's once the shape is answered."""
     k, dw, pw = layer.k, sep.depthwise, sep.pointwise
+    per_value = f"{k}·{k}·{layer.cin} per output value"
     st.subheader("Predict, then reveal")
     predict_then_reveal(
         "cost_q_shape",
@@ -118,7 +120,10 @@ def quiz(layer: Layer, normal: ConvCost, sep: SeparableCost) -> None:
         "cost_q_normal",
         "Multiplications of the normal convolution?",
         normal.multiplications,
-        f"{k}·{k}·{layer.cin} per output value × {fmt_shape(normal.output_shape)} outputs.",
+        f"{per_value} × {fmt_shape(normal.output_shape)} outputs."
+        if answered("cost_q_shape")
+        else f"{per_value}, times the number of output values: the output shape above, "
+        "multiplied out.",
     )
     predict_then_reveal(
         "cost_q_sep",

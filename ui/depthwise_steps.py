@@ -96,15 +96,18 @@ def input_step(layer: Layer) -> None:
             "dw_q_dshape",
             "Shape after the depthwise stage?",
             tuple(dwc.output_shape),
+            # Not the side length: the final output has the same, and it is the next answer.
             f"One {layer.k}×{layer.k} kernel per channel (×{layer.multiplier}) keeps the channels "
-            f"apart; with '{layer.padding}' padding and stride {layer.stride} each side becomes "
-            f"{dwc.output_shape[0]}.",
+            f"apart: {layer.channels} come out. The height and width follow from the kernel's "
+            f"size, the '{layer.padding}' padding and stride {layer.stride}"
+            + (f", dilation {layer.dilation}." if layer.dilation > 1 else "."),
         )
         predict_then_reveal(
             "dw_q_shape",
             "Shape of the final output?",
             tuple(pwc.output_shape),
             f"The pointwise stage keeps the size and makes {layer.cout} channels.",
+            after="dw_q_dshape",  # its height and width are the depthwise output's
         )
         predict_then_reveal(
             "dw_q_mults",

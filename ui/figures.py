@@ -866,7 +866,12 @@ def singular_values_figure(values: np.ndarray) -> go.Figure:
     layout = dict(
         title=dict(text="Singular values"), height=320, margin=dict(l=10, r=10, t=40, b=10)
     )
-    return _chart_figure([bars], layout)
+    values = np.asarray(values, dtype=float)
+    floor = 1e-10 * max(float(values.max(initial=0.0)), 1.0)  # SVD's rounding noise is 0
+    summary = ", ".join(
+        f"σ{i + 1} = {0 if v < floor else v:.3g}" for i, v in enumerate(values.tolist())
+    )
+    return with_summary(_chart_figure([bars], layout), summary)
 
 
 def ratio_figure(cout: int, k: int, *, kernel_sizes=(3, 5, 7), max_cout: int = 512) -> go.Figure:
@@ -929,7 +934,11 @@ def mult_adds_share_figure(net) -> go.Figure:
         margin=dict(l=10, r=10, t=30, b=10),
         title=dict(text="Where the mult-adds go: the pointwise layers dominate"),
     )
-    return _chart_figure([bars], layout)
+    summary = "; ".join(
+        f"{LAYER_TYPES[t]} {v / 1e6:.3g} M ({100 * v / net.mult_adds:.2g} %)"
+        for t, v in by_type.items()
+    )
+    return with_summary(_chart_figure([bars], layout), summary)
 
 
 def loss_figure(curves: dict, *, title: str | None = None, height: int = 260) -> go.Figure:
@@ -1004,6 +1013,13 @@ def describe(fig: go.Figure) -> str:
         " ".join(_TAGS.sub(" ", p).split()) for p in parts if p and _TAGS.sub("", p).strip()
     )
     return text or "Chart"
+
+
+def with_summary(fig: go.Figure, summary: str) -> go.Figure:
+    """Give ``fig`` an accessible name of its title and ``summary`` (its numbers in words), for a
+    chart whose title alone says nothing of them; :func:`chart` uses it."""
+    fig._alt = f"{describe(fig)}: {summary}"
+    return fig
 
 
 def chart(where, fig: go.Figure, *, key: str, alt: str | None = None, **kwargs):

@@ -12,11 +12,20 @@ from sepconv_core.export import to_csv, to_npy
 from sepconv_core.quiz import check
 
 
-def predict_then_reveal(key: str, question: str, expected: int | tuple[int, ...], explain: str):
+def predict_then_reveal(
+    key: str,
+    question: str,
+    expected: int | tuple[int, ...],
+    explain: str,
+    *,
+    after: str | None = None,
+):
     """A question with an answer box. The answer shows only after a try (or a give-up).
 
     The student's text stays in the box; a wrong or unreadable answer gets a hint sentence.
-    A different ``expected`` (settings changed) resets the reveal.
+    A different ``expected`` (settings changed) resets the reveal. ``after`` is the key of an
+    earlier question (drawn above this one) that this answer gives away: while that one is
+    unanswered, a given-up answer waits, and a sentence says why.
     """
     state_key = f"{key}_revealed"
     if st.session_state.get(f"{key}_expected") != expected:
@@ -28,16 +37,26 @@ def predict_then_reveal(key: str, question: str, expected: int | tuple[int, ...]
     checked = c2.button("Check", key=f"{key}_check")
     if c3.button("Show answer", key=f"{key}_show"):
         st.session_state[state_key] = True
+    correct = False
     if checked:
         verdict = check(text, expected)
         if verdict.correct:
             st.success(verdict.message)
-            st.session_state[state_key] = True
+            st.session_state[state_key] = correct = True
         else:
             st.warning(verdict.message)
-    if st.session_state[state_key]:
-        shown = "×".join(map(str, expected)) if isinstance(expected, tuple) else f"{expected:,}"
-        st.markdown(f"**Answer: {shown}.** {explain}")
+    if not st.session_state[state_key]:
+        return
+    if after is not None and not answered(after) and not correct:
+        st.caption("This answer gives the question above away: answer that one first.")
+        return
+    shown = "×".join(map(str, expected)) if isinstance(expected, tuple) else f"{expected:,}"
+    st.markdown(f"**Answer: {shown}.** {explain}")
+
+
+def answered(key: str) -> bool:
+    """True once the ``predict_then_reveal`` question ``key`` is answered or given up."""
+    return bool(st.session_state.get(f"{key}_revealed", False))
 
 
 def downloads(key: str, arrays: dict[str, np.ndarray]) -> None:
@@ -105,4 +124,4 @@ def quiz_pending(keys: list[str]) -> bool:
 
     Call it after the questions are drawn; until it is False, nothing that answers them
     (a shape, a count, a download labelled with a shape) belongs on the page."""
-    return not all(st.session_state.get(f"{key}_revealed", False) for key in keys)
+    return not all(answered(key) for key in keys)

@@ -116,32 +116,48 @@ def no_output(kernel_shape, image_shape, padding: str, dilation: int) -> str | N
     )
 
 
-def spatial_totals_explained(cost, stride: int) -> str:
+def _n(count: int, noun: str) -> str:
+    """3, 'column' -> '3 columns'; 1, 'column' -> '1 column'."""
+    return f"{fmt_int(count)} {noun}{'' if count == 1 else 's'}"
+
+
+def spatial_totals_explained(cost, stride: int, padding: str) -> str:
     """Why the whole-image counts of ``cost`` (a ``SpatialCost``) are, or are not, kh·kw
-    against kh + kw per output: the column pass runs at every column of the image."""
+    against kh + kw per output: the column pass runs at every column of the image.
+
+    ``stride`` and ``padding`` are the ones ``cost`` was counted with; the sentence names
+    the one that actually makes the image's columns the output columns."""
     (kh, kw), width, out_w = cost.kernel_size, cost.input_shape[1], cost.output_shape[1]
     verdict = (
         " On this image the two passes need **"
         + compare_counts(cost.separable_multiplications, cost.full_multiplications, "one 2-D pass")
         + "**."
     )
+    per_output = f"{fmt_int(kh * kw)} against {_n(kh + kw, 'multiplication')} per output value"
     if width == out_w:
+        if padding == "same" and stride == 1:
+            why = "with stride 1 and 'same' padding"
+        elif kw == 1 and stride == 1:
+            why = "the kernel is one column wide, so even with 'valid' padding"
+        else:  # an image one column wide
+            why = "here"
         return (
-            f"**The totals.** The column pass runs at every column of the image, and with "
-            f"stride 1 and 'same' padding those are exactly the {out_w} output columns: the "
-            f"totals are exactly {kh * kw} against {kh + kw} multiplications per output value."
-            + verdict
+            f"**The totals.** The column pass runs at every column of the image, and {why} "
+            f"those are exactly the {_n(out_w, 'output column')}: the totals are exactly "
+            f"{per_output}." + verdict
         )
     if stride > 1:
         why = f": with stride {stride} that is about {kh}·{stride} + {kw} = {kh * stride + kw}"
     else:
-        why = f", a little over {kh + kw} because of the {width - out_w} border columns"
+        border = _n(width - out_w, "border column")
+        why = f", a little over {kh + kw} because of the {border}"
+    needs = "the column under it" if kw == 1 else f"{kw} neighbouring columns"
     return (
-        f"**Why the totals are not {kh * kw} against {kh + kw} per output value.** One 2-D "
-        f"pass does {kh * kw} multiplications at each of the {fmt_int(cost.outputs)} output "
+        f"**Why the totals are not {per_output}.** One 2-D pass does "
+        f"{_n(kh * kw, 'multiplication')} at each of the {fmt_int(cost.outputs)} output "
         f"values. The column pass, though, runs at every one of the image's **{width} "
-        f"columns**, not only at the {out_w} output columns, because the row pass then needs "
-        f"{kw} neighbouring columns for each output. So the two passes really do "
+        f"columns**, not only at the {_n(out_w, 'output column')}, because the row pass then "
+        f"needs {needs} for each output. So the two passes really do "
         f"**{cost.per_output_separable:.2f}** multiplications per output value here{why}."
         + verdict
         + " Separating pays most at stride 1 and with large kernels."

@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures import font_px, scale_text
+from ui.figures import font_px, scale_text, with_summary
 
 COLOURS = {"separable": "#1b7837", "normal": "#762a83"}  # colour-blind safe pair (PRGn)
 SYMBOLS = {"separable": "circle", "normal": "square"}
@@ -54,7 +54,15 @@ def tradeoff_figure(ours: list[dict], *, height: int = 360) -> go.Figure:
         )
     acc = [r["test accuracy %"] for r in ours]
     fig.update_yaxes(range=[min(acc) - 0.8, max(acc) + 0.8])  # room for the labels
-    return _tradeoff_layout(fig, "Our tiny nets on MNIST digits", "test accuracy %", height)
+    fig = _tradeoff_layout(fig, "Our tiny nets on MNIST digits", "test accuracy %", height)
+    return with_summary(
+        fig,
+        "; ".join(
+            f"{r['network']} width {r['width']:g}: {r['test accuracy %']:.1f} % of test digits "
+            f"at {r['mult-adds'] / 1e6:.2f} M mult-adds"
+            for r in ours
+        ),
+    )
 
 
 def paper_figure(paper: tuple, *, height: int = 360) -> go.Figure:
@@ -85,7 +93,10 @@ def paper_figure(paper: tuple, *, height: int = 360) -> go.Figure:
     fig = _tradeoff_layout(fig, "MobileNet v1 on ImageNet (paper)", "ImageNet top-1 %", height)
     # 10 M to 20 B: four labels, level even on a phone's narrow chart; big markers may overhang
     fig.update_traces(cliponaxis=False)
-    return fig.update_xaxes(range=[7, np.log10(2e10)])
+    fig.update_xaxes(range=[7, np.log10(2e10)])
+    return with_summary(
+        fig, "; ".join(f"{p[0]}: {p[1]:.1f} % top-1 at {p[2]:,} M mult-adds" for p in paper)
+    )
 
 
 def probabilities_figure(probs: np.ndarray, *, title: str, height: int = 260) -> go.Figure:
@@ -112,7 +123,10 @@ def probabilities_figure(probs: np.ndarray, *, title: str, height: int = 260) ->
         uniformtext=dict(minsize=font_px(11), mode="hide"),
     )
     fig.update_traces(textfont_size=font_px(12))
-    return scale_text(fig)
+    top = np.argsort(-probs, kind="stable")[:3]
+    return with_summary(
+        scale_text(fig), "; ".join(f"digit {d}: {probs[d]:.1%}" for d in top.tolist())
+    )
 
 
 def curves_figure(progress: dict, *, height: int = 300) -> go.Figure:
