@@ -7,7 +7,7 @@ from ui import tinynet as tn
 from ui.figures import chart, colourbar_note, image_figure, mosaic_figure
 from ui.text import fmt_int, fmt_shape, plain
 from ui.tinynet_figures import paper_figure, probabilities_figure, tradeoff_figure
-from ui.widgets import KEEP
+from ui.widgets import KEEP, colour_mode
 
 st.title("Tiny MobileNet")
 st.sidebar.info(
@@ -106,7 +106,8 @@ for kind, col in zip(KINDS, panels, strict=True):
     col.dataframe(tn.layer_rows(kind, width), hide_index=True, column_config=tn.NUMBERS)
 st.markdown(tn.saving_sentence(width))
 
-stage = st.radio(
+c1, c2 = st.columns(2)
+stage = c1.radio(
     "Layer",
     tn.STAGES,
     horizontal=True,
@@ -114,9 +115,11 @@ stage = st.radio(
     **KEEP,
     help="A separable block shows its depthwise and its pointwise stage apart.",
 )
+with c2:
+    shared = colour_mode("tn")
 st.caption(
     "Every channel of the layer's output (after ReLU) on this digit. "
-    + colourbar_note(signed=False, shared=True)
+    + colourbar_note(signed=False, shared=shared)
 )
 for kind, col in zip(KINDS, st.columns(2), strict=True):
     for layer, out in tn.stage_activations(kind, width, digit_key, digit, stage):
@@ -127,6 +130,7 @@ for kind, col in zip(KINDS, st.columns(2), strict=True):
                 title=f"{kind}: {layer.name}, {fmt_shape(out.shape)}, "
                 f"{fmt_int(layer.mult_adds)} mult-adds",
                 signed=False,
+                shared=shared,
                 labels=[str(c) for c in range(out.shape[2])],
                 cols=tn.mosaic_columns(out.shape[2]),
                 height=tn.mosaic_height(out),

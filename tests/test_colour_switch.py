@@ -152,3 +152,16 @@ def test_depthwise_step_3_product_mosaic_follows_the_switch():
     at = _open("app_pages/depthwise.py", dw_step=STEP_3, dw_m="2")
     _assert_shared(_specs(at)[""])
     _assert_per_channel(_specs(_flip(at, "dw_colours"))[""])
+
+
+def test_tinynet_activation_mosaics_follow_the_switch_and_the_caption_says_so():
+    at = _open("app_pages/tinynet.py")
+    mosaics = [t for t in _specs(at) if t.endswith("mult-adds")]  # one per layer of the stage
+    assert len(mosaics) >= 2
+    for title in mosaics:
+        _assert_shared(_specs(at)[title])
+    assert any("one colour range for all channels" in c.value for c in at.caption)
+    _flip(at, "tn_colours")
+    for title in mosaics:
+        _assert_per_channel(_specs(at)[title])
+    assert any("each channel stretched to its own range" in c.value for c in at.caption)
