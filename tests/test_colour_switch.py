@@ -165,3 +165,27 @@ def test_tinynet_activation_mosaics_follow_the_switch_and_the_caption_says_so():
     for title in mosaics:
         _assert_per_channel(_specs(at)[title])
     assert any("each channel stretched to its own range" in c.value for c in at.caption)
+
+
+def test_learned_page_target_and_kernels_follow_the_switch():
+    """A 4-output task: its target is a mosaic, and after training so are the kernels."""
+    at = _open("app_pages/learned.py")
+    at.selectbox(key="ln_task").set_value("random normal conv")
+    at.select_slider(key="ln_steps").set_value(50)
+    at.select_slider(key="ln_side").set_value(32).run()
+    _assert_shared(_specs(at)["target"])
+    at.button(key="ln_train").click().run()
+    from ui.training import current
+
+    key = (at.session_state["chosen_image"].key, 32, "random normal conv", 3, 50)
+    assert current(key).wait(timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    kernels = "depthwise kernels, one per input channel"
+    for title in ("target", "separable layer's output", kernels):
+        _assert_shared(_specs(at)[title])
+    assert any("one colour range for all channels" in c.value for c in at.caption)
+    _flip(at, "ln_colours")
+    for title in ("target", "separable layer's output", kernels):
+        _assert_per_channel(_specs(at)[title])
+    assert any("each channel stretched to its own range" in c.value for c in at.caption)
