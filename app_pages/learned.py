@@ -6,6 +6,7 @@ from sepconv_core.tasks import TASKS
 from ui.compute import tiny_input
 from ui.figures import (
     chart,
+    colourbar_note,
     heatmap_figure,
     image_figure,
     loss_figure,
@@ -24,6 +25,7 @@ from ui.training import (
     task_target,
     train,
 )
+from ui.widgets import colour_mode
 
 st.title("Learned kernels")
 st.markdown(
@@ -69,6 +71,7 @@ with st.container(border=True):
         help="The image's centre square at this size. Smaller trains faster.",
     )
     st.caption(TASKS[task])
+    shared = colour_mode("ln")
 
 image = tiny_input(chosen.key, chosen.image, side)
 key = (chosen.key, side, task, k, steps)
@@ -76,7 +79,7 @@ run = cached_run(key)
 target = task_target(chosen.key, side, task, image)
 a, b, c = st.columns(3)
 chart(a, image_figure(image, title="input"), key="ln_input")
-chart(b, result_figure(target, like=target, title="target"), key="ln_target")
+chart(b, result_figure(target, like=target, title="target", shared=shared), key="ln_target")
 output_slot = c.empty()
 job = current(key)
 if run is None and job is not None and job.failed():
@@ -103,7 +106,7 @@ if run is not None:
     sep, full = run["separable"], run["normal"]
     chart(
         output_slot,
-        result_figure(sep.prediction, like=target, title="separable layer's output"),
+        result_figure(sep.prediction, like=target, title="separable layer's output", shared=shared),
         key="ln_pred",
     )
     curves = {
@@ -130,7 +133,7 @@ if run is not None:
         mosaic_figure(
             d.reshape(d.shape[0], d.shape[1], -1),
             title="depthwise kernels, one per input channel",
-            shared=False,
+            shared=shared,
         ),
         key="ln_dk",
     )
@@ -145,3 +148,4 @@ if run is not None:
         ),
         key="ln_pk",
     )
+    a.caption(colourbar_note(True, shared))

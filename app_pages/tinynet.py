@@ -9,7 +9,7 @@ from ui.figures import chart, colourbar_note, image_figure, mosaic_figure
 from ui.teacher import table
 from ui.text import fmt_int, fmt_shape, plain
 from ui.tinynet_figures import paper_figure, probabilities_figure, tradeoff_figure
-from ui.widgets import KEEP
+from ui.widgets import KEEP, colour_mode
 
 st.title("Tiny MobileNet")
 style.stack_columns_on_phone()  # its charts need a phone's whole width
@@ -109,7 +109,8 @@ for kind, col in zip(KINDS, panels, strict=True):
     table(tn.layer_rows(kind, width), numbers=tn.NUMBERS, where=col)
 st.markdown(tn.saving_sentence(width))
 
-stage = st.radio(
+c1, c2 = st.columns(2)
+stage = c1.radio(
     "Layer",
     tn.STAGES,
     horizontal=True,
@@ -117,9 +118,11 @@ stage = st.radio(
     **KEEP,
     help="A separable block shows its depthwise and its pointwise stage apart.",
 )
+with c2:
+    shared = colour_mode("tn")
 st.caption(
     "Every channel of the layer's output (after ReLU) on this digit. "
-    + colourbar_note(signed=False, shared=True)
+    + colourbar_note(signed=False, shared=shared)
 )
 for kind, col in zip(KINDS, st.columns(2), strict=True):
     for layer, out in tn.stage_activations(kind, width, digit_key, digit, stage):
@@ -130,6 +133,7 @@ for kind, col in zip(KINDS, st.columns(2), strict=True):
                 title=f"{kind}: {layer.name}, {fmt_shape(out.shape)}, "
                 f"{fmt_int(layer.mult_adds)} mult-adds",
                 signed=False,
+                shared=shared,
                 labels=[str(c) for c in range(out.shape[2])],
                 cols=tn.mosaic_columns(out.shape[2]),
                 height=tn.mosaic_height(out),

@@ -125,6 +125,8 @@ def input_step(layer: Layer) -> None:
     c1, c2 = st.columns([1, 3])
     chart(c1, image_figure(layer.image, title=f"input, {h}×{w}"), key="dw_img")
     if layer.tiny:
+        # Shared: the image's own 0..1 for every channel; per channel: each one stretched.
+        own = channel_ranges(layer.image, signed=False, shared=False)
         row = st.container(horizontal=True, wrap=True)  # numbers keep their size: rows wrap
         for c in range(cin):
             chart(
@@ -133,7 +135,7 @@ def input_step(layer: Layer) -> None:
                     layer.image[:, :, c],
                     title=names[c],
                     signed=False,
-                    zrange=(0, 1),
+                    zrange=(0, 1) if layer.shared else own[c],
                     digits=2,
                     height=430,
                     showscale=False,
@@ -144,7 +146,11 @@ def input_step(layer: Layer) -> None:
         chart(
             c2,
             mosaic_figure(
-                layer.image, signed=False, shared=True, labels=names, title="input channels"
+                layer.image,
+                signed=False,
+                shared=layer.shared,
+                labels=names,
+                title="input channels",
             ),
             key="dw_in_mosaic",
         )
@@ -167,7 +173,9 @@ def depthwise_step(layer: Layer) -> None:
         a, b = st.columns([1, 2])
         chart(
             a,
-            mosaic_figure(layer.depthwise.reshape(k, k, -1), title="depthwise kernels"),
+            mosaic_figure(
+                layer.depthwise.reshape(k, k, -1), title="depthwise kernels", shared=layer.shared
+            ),
             key="dw1_kernels",
         )
         chart(
@@ -360,14 +368,22 @@ def one_pixel_both_ways(layer: Layer, ek: np.ndarray, o: int) -> None:
     normal_labels = [f"{names[c]} ⊙ K[:, :, {c}, {o}]" for c in range(cin)]
     separable_labels = [f"{names[i // layer.multiplier]} ⊙ D[:, :, {i}]" for i in range(n)]
     title = f"normal: the {k * k * cin} products"
-    right = _products_row([3, 1], normal.products, title, normal_labels, "dw3_normal_products")
+    shared = layer.shared
+    right = _products_row(
+        [3, 1],
+        normal.products,
+        title,
+        normal_labels,
+        "dw3_normal_products",
+        shared,
+    )
     total = float(normal.products.sum())
     right.markdown(
         f"Σ of all {k * k * cin} products = **{total:.4g}**"
         + _verdict(normal.products, value, f"separable output {o}")
     )
     title = f"separable: {k * k} products per channel"
-    right = _products_row([5, 2], dw.products, title, separable_labels, "dw3_dw_products")
+    right = _products_row([5, 2], dw.products, title, separable_labels, "dw3_dw_products", shared)
     lines = [
         f"| c | Σ | × P[c, {o}] | = |",
         "| ---: | ---: | ---: | ---: |",
@@ -390,27 +406,32 @@ def one_pixel_both_ways(layer: Layer, ek: np.ndarray, o: int) -> None:
     )
 
 
-def _products_row(widths, products: np.ndarray, title: str, labels: list[str], key: str):
+def _products_row(widths, products: np.ndarray, title: str, labels, key: str, shared: bool):
     """A row: the product planes on the left; returns the right-hand column, for their sums."""
     left, right = st.columns(widths, vertical_alignment="center")
-    _products(left, products, title, labels, key)
+    _products(left, products, title, labels, key, shared)
     return right
 
 
-def _products(where, products: np.ndarray, title: str, labels: list[str], key: str) -> None:
-    """Product planes (N, k, k) with their numbers when there are few, else as one mosaic."""
+def _products(where, products: np.ndarray, title: str, labels, key: str, shared: bool) -> None:
+    """Product planes (N, k, k) with their numbers when there are few, else as one mosaic;
+    ``shared``: one colour range for all planes (the page's colour switch)."""
     where.markdown(f"**{title}**")
+    stack = products.transpose(1, 2, 0)
     if len(products) > 3:
         chart(
             where,
-            mosaic_figure(products.transpose(1, 2, 0), labels=labels, cols=4, height=260),
+            mosaic_figure(stack, labels=labels, cols=4, height=260, shared=shared),
             key=key,
         )
         return
+    ranges = channel_ranges(stack, shared=shared)
     for i, (box, plane) in enumerate(zip(where.columns(len(products)), products, strict=True)):
         chart(
             box,
-            heatmap_figure(plane, title=labels[i], digits=2, height=300, showscale=False),
+            heatmap_figure(
+                plane, title=labels[i], zrange=ranges[i], digits=2, height=300, showscale=False
+            ),
             key=f"{key}_{i}",
         )
 
@@ -430,8 +451,15 @@ def _kernel_slices(layer: Layer, ek: np.ndarray, free: np.ndarray) -> None:
         f"**What separable cannot express.** Below, the kernel slices K[:, :, i, o] for the first "
         f"{show} outputs (columns) and each input channel (rows). In the equivalent kernel every "
         "row repeats one pattern, only rescaled (with M = 1): the spatial shape is fixed per input "
-        "channel (each slice is stretched to its own colour range, so a negative scale shows as "
-        "swapped colours). An unconstrained kernel can put a different pattern in every slice; "
+        "channel ("
+        + (
+            "one colour range for all slices, so a smaller scale shows paler and a negative one "
+            "as swapped colours; choose 'per channel' above to stretch each slice"
+            if layer.shared
+            else "each slice is stretched to its own colour range, so a negative scale shows as "
+            "swapped colours"
+        )
+        + "). An unconstrained kernel can put a different pattern in every slice; "
         f"it has {fmt_int(layer.normal_cost.parameters)} weights against "
         f"{fmt_int(layer.cost.parameters)}."
     )
@@ -447,7 +475,7 @@ def _kernel_slices(layer: Layer, ek: np.ndarray, free: np.ndarray) -> None:
                 kernel[:, :, :, :show].reshape(k, k, -1),
                 cols=show,
                 title=title,
-                shared=False,
+                shared=layer.shared,
                 labels=labels,
             ),
             key=key,

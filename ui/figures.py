@@ -792,16 +792,17 @@ def shape_diagram(stages: list[tuple[str, tuple[int, int, int], str]], *, height
     return dict(data=data, layout=layout)
 
 
-def result_figure(stack: np.ndarray, *, like: np.ndarray, title: str):
+def result_figure(stack: np.ndarray, *, like: np.ndarray, title: str, shared: bool = True):
     """Show a layer's result the way its target ``like`` is best seen, so the two compare.
 
     Three channels within [0, 1] are a picture (shown as RGB, the result clipped to [0, 1]);
-    otherwise every channel is a tile, on a diverging scale if ``like`` has negative values.
+    otherwise every channel is a tile, on a diverging scale if ``like`` has negative values,
+    with one colour range for all tiles when ``shared``.
     """
     lo, hi = float(np.min(like)), float(np.max(like))
     if like.ndim == 3 and like.shape[2] == 3 and lo >= 0.0 and hi <= 1.0:
         return image_figure(stack, title=title)
-    return mosaic_figure(stack, title=title, signed=lo < 0.0, shared=True)
+    return mosaic_figure(stack, title=title, signed=lo < 0.0, shared=shared)
 
 
 # Charts of numbers (bars and curves) keep Plotly's axes and Streamlit's theme: no ``_layout``
