@@ -10,7 +10,14 @@ import numpy as np
 import streamlit as st
 
 from sepconv_core import kernels
-from sepconv_core.window import depthwise_window, pointwise_window, sum_matches
+from sepconv_core.window import (
+    depthwise_window,
+    pointwise_window,
+    rounding_bound,
+    separable_rounding_bound,
+    sum_matches,
+    sum_matches_within,
+)
 from ui.compute import equivalence_gap, layer_seconds, normal_outputs, separable_stages
 from ui.depthwise_layer import Layer
 from ui.figures import (
@@ -359,9 +366,14 @@ def one_pixel_both_ways(layer: Layer, ek: np.ndarray, o: int) -> None:
     title = f"normal: the {k * k * cin} products"
     right = _products_row([3, 1], normal.products, title, normal_labels, "dw3_normal_products")
     total = float(normal.products.sum())
+    # Both sides round: the normal sum at the size of its own products, the separable output
+    # at the size of the depthwise products (which, with M > 1, need not cancel as K's do).
+    both = rounding_bound(normal.products) + separable_rounding_bound(
+        dw.products, layer.pointwise[:, o]
+    )
     right.markdown(
         f"Σ of all {k * k * cin} products = **{total:.4g}**"
-        + _verdict(normal.products, value, f"separable output {o}")
+        + _verdict(normal.products, value, f"separable output {o}", bound=both)
     )
     title = f"separable: {k * k} products per channel"
     right = _products_row([5, 2], dw.products, title, separable_labels, "dw3_dw_products")
@@ -412,9 +424,16 @@ def _products(where, products: np.ndarray, title: str, labels: list[str], key: s
         )
 
 
-def _verdict(products: np.ndarray, value: float, what: str) -> str:
-    """ "✓" when ``value`` is the sum of ``products`` up to float32 rounding, with the value."""
-    same = sum_matches(products, value)
+def _verdict(products: np.ndarray, value: float, what: str, *, bound: float | None = None) -> str:
+    """ "✓" when ``value`` is the sum of ``products`` up to float32 rounding, with the value.
+
+    ``bound``: the rounding allowed, when ``value`` was not computed from ``products`` but by
+    another path (default: ``products``' own rounding)."""
+    same = (
+        sum_matches(products, value)
+        if bound is None
+        else sum_matches_within(products, value, bound)
+    )
     return f"  \n{what} = **{value:.4g}**  \n" + (
         "✓ the same number (up to float32 rounding)" if same else "✗ they differ"
     )
