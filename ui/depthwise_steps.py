@@ -345,7 +345,7 @@ def one_pixel_both_ways(layer: Layer, ek: np.ndarray, o: int) -> None:
     st.subheader("One output value, both ways", divider="gray")
     out = stages(layer)
     out_h, out_w = out["pointwise"].shape[:2]
-    row, col = min(position()[0], out_h - 1), min(position()[1], out_w - 1)
+    row, col = position(out_h, out_w)
     image = layer.image.astype(np.float64)
     args = dict(stride=layer.stride, padding=layer.padding, dilation=layer.dilation)
     normal = depthwise_window(image, ek[:, :, :, o], row, col, **args)
