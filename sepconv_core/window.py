@@ -43,7 +43,9 @@ __all__ = [
     "pointwise_window",
     "receptive_field",
     "rounding_bound",
+    "separable_rounding_bound",
     "sum_matches",
+    "sum_matches_within",
 ]
 
 
@@ -345,5 +347,38 @@ def sum_matches(products, value, dtype=np.float32) -> bool:
     >>> sum_matches(p, 0.32)
     False
     """
+    return sum_matches_within(products, value, rounding_bound(products, dtype))
+
+
+def sum_matches_within(products, value, bound: float) -> bool:
+    """True when ``value`` is within ``bound`` of the exact Σ ``products`` (``sum_matches``
+    with a bound of the caller's, e.g. one that also covers another path's rounding)."""
     exact = math.fsum(np.asarray(products, dtype=np.float64).ravel())
-    return bool(abs(exact - float(value)) <= rounding_bound(products, dtype))
+    return bool(abs(exact - float(value)) <= bound)
+
+
+def separable_rounding_bound(depthwise_products, weights, dtype=np.float32) -> float:
+    """How far rounding can move one output of a separable layer computed in ``dtype``.
+
+    The output is Σ_i w_i · d_i, where d_i = Σ ``depthwise_products[i]`` is the depthwise value
+    of channel i, itself rounded. Each d_i is off by at most ``rounding_bound(products_i)``,
+    which the weight scales by |w_i|; the pointwise sum then rounds its n terms, each at most
+    |w_i| · Σ|products_i| in size. The sum of the two is the bound (with ``rounding_bound``'s
+    factor 2 and underflow allowance). It follows the separable path's own terms: with M > 1
+    the equivalent kernel Σ_m D_m · P_m can cancel to almost nothing (so the normal
+    convolution's products are tiny) while every depthwise sum still rounds at its own size.
+
+    Parameters
+    ----------
+    depthwise_products : array_like, shape (n, ...)
+        The products behind each depthwise value (``DepthwiseWindow.products``).
+    weights : array_like, shape (n,)
+        One output's pointwise weights (``pointwise_kernel[:, o]``).
+    dtype : floating dtype, optional
+        The precision the layer was computed in.
+    """
+    w = np.abs(np.asarray(weights, dtype=np.float64)).ravel()
+    d = np.asarray(depthwise_products, dtype=np.float64).reshape(w.size, -1)
+    inner = math.fsum(wi * rounding_bound(di, dtype) for wi, di in zip(w, d, strict=True))
+    sizes = w * np.abs(d).sum(axis=1)  # each pointwise product, at most
+    return inner + rounding_bound(sizes, dtype)

@@ -382,3 +382,39 @@ def test_step_3_planes_are_the_normal_convolutions_of_the_chosen_output():
     claim = [m.value for m in at.markdown if "largest difference" in m.value][0]
     assert "16,384 values" in claim
     assert float(claim.split("**")[-2]) < 1e-4
+
+
+def _cancelling_kernels(at: AppTest) -> np.ndarray:
+    """Camera man (one channel), M = 2, typed per channel: Sobel, then −(P00/P10)·Sobel, so that
+    output 0's equivalent kernel Sobel·P00 + (−P00/P10)·Sobel·P10 cancels to rounding."""
+    at.selectbox(key="image_choice").set_value(CAMERA)
+    at.selectbox(key="dw_family").set_value("typed")
+    at.slider(key="dw_m").set_value(2).run()
+    at.radio(key="dw_typed_mode").set_value("one kernel per channel").run()
+    cout = next(s for s in at.slider if s.key.startswith("dw_cout_")).value
+    pk = kernels.pointwise_weights(2, cout, seed=0)
+    sobel = np.array([[1.0, 0, -1], [2, 0, -2], [1, 0, -1]])
+    scaled = -(pk[0, 0] / pk[1, 0]) * sobel
+    at.text_area(key="dw_text_0").set_value("1 0 -1; 2 0 -2; 1 0 -1")
+    typed = "\n".join(" ".join(repr(float(v)) for v in row) for row in scaled)
+    at.text_area(key="dw_text_1").set_value(typed)
+    at.radio(key="dw_step").set_value(STEP3).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]  # the typed numbers are the kernels
+    return np.stack([sobel, scaled], axis=-1)[:, :, None, :]
+
+
+def test_step_3_says_the_same_when_the_equivalent_kernel_cancels():
+    """With M = 2 the equivalent kernel of output 0 cancels to float rounding, so the normal
+    convolution's Σ is nearly 0 while the separable path rounds at the size of its depthwise
+    sums: both are 0 up to that rounding (naive float64 loops say the exact value is ~0), and
+    the page must say ✓, not ✗, for both paths."""
+    at = _page()
+    dk = _cancelling_kernels(at)
+    image = _tiny(at)
+    pk = kernels.pointwise_weights(2, at.slider(key="dw_cout_tiny").value, seed=0)
+    exact = naive_pointwise(naive_depthwise(image, dk), pk)[0, 0, 0]
+    assert abs(exact) < 1e-12, "the repro's kernels cancel"
+    text = _text(at)
+    assert "Σ of all 9 products" in text
+    assert text.count("✓") == 2 and "✗" not in text, text

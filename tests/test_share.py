@@ -584,3 +584,85 @@ def test_browser_teacher_mode(page, app_url):
     page.wait_for_function(f"{font_size} < 17")
     assert "teacher" not in _address(page)
     _no_error(page)
+
+
+def _pixel_said(at: AppTest) -> tuple[int, int, str]:
+    """The step-4 sentence's pixel and output size."""
+    found = re.search(r"Output pixel \*\*\((\d+), (\d+)\)\*\* of (\d+×\d+)", _text(at))
+    return int(found[1]), int(found[2]), found[3]
+
+
+def test_a_pixel_pulled_inside_a_smaller_output_stays_in_the_address():
+    """Tiny input, k 5, 'valid': 8x8 outputs; at stride 2 they are 4x4, so pixel (7, 6) is pulled
+    to (3, 3). The address must then name (3, 3) (it lost the pixel: a link opened (0, 0)), and
+    a session opened from it shows the same pixel."""
+    at = _open("app_pages/depthwise.py", {"dw_step": STEP_4, "dw_row": "7", "dw_col": "6"})
+    assert _pixel_said(at) == (7, 6, "8×8")
+    at.slider(key="dw_stride").set_value(2).run()
+    _ok(at)
+    assert _pixel_said(at) == (3, 3, "4×4")
+    assert (at.query_params.get("dw_row"), at.query_params.get("dw_col")) == ("3", "3")
+    # AppTest leaves the browser's part (writing a widget the student moved) out: stride by hand
+    link = {k: at.query_params[k] for k in at.query_params} | {"dw_stride": "2"}
+    opened = _open("app_pages/depthwise.py", link)
+    _ok(opened)
+    assert _pixel_said(opened) == (3, 3, "4×4")
+
+
+def _outlined(at: AppTest, key: str) -> list[str]:
+    """The SVG paths outlining cells on chart ``key`` (the marks, as sent to the browser)."""
+    chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key))
+    return [s.get("path", "") for s in json.loads(chart.proto.spec)["layout"].get("shapes", [])]
+
+
+def _charts(at: AppTest, prefix: str) -> dict[str, str]:
+    return {c.proto.id: c.proto.spec for c in at.get("plotly_chart") if prefix in c.proto.id}
+
+
+@pytest.mark.parametrize("step", ["1 · Depthwise", "3 · Same as a normal convolution?"])
+def test_a_link_to_steps_1_to_3_marks_its_pixel(step):
+    """A student chooses pixel (4, 3) in step 4 and goes to step 1 or 3; the address holds
+    dw_row=4&dw_col=3 and that step. Opened from that link, the step shows what the student sees:
+    the same figures (step 1: output pixel (4, 3) outlined, the cell from x 2.5 to 3.5 and y 3.5
+    to 4.5) and the same numbers (step 3's two paths at (4, 3))."""
+    sender = _open("app_pages/depthwise.py", {"dw_step": STEP_4, "dw_row": "4", "dw_col": "3"})
+    sender.radio(key="dw_step").set_value(step).run()
+    link = {"dw_step": step, "dw_row": "4", "dw_col": "3"}
+    opened = _open("app_pages/depthwise.py", link)
+    _ok(opened)
+    prefix = "dw1_" if step.startswith("1") else "dw3_"
+    assert _text(opened) == _text(sender)
+    assert _charts(opened, prefix) == _charts(sender, prefix)
+    if step.startswith("1"):
+        assert "M2.5,3.5H3.5V4.5H2.5Z" in "".join(_outlined(opened, "dw1_out_0"))
+    else:
+        nowhere = _open("app_pages/depthwise.py", {"dw_step": step})
+        assert _charts(nowhere, "dw3_dw_products") != _charts(opened, "dw3_dw_products")
+
+
+def test_a_bad_pixel_in_a_link_to_step_1_is_ignored_without_a_word():
+    """A row beyond the 8x8 output and a column that is no number fall back to 0, as on step 4."""
+    at = _open(
+        "app_pages/depthwise.py", {"dw_step": "1 · Depthwise", "dw_row": "40", "dw_col": "x"}
+    )
+    _ok(at)
+    assert "M-0.5,-0.5H0.5V0.5H-0.5Z" in "".join(_outlined(at, "dw1_out_0"))
+
+
+@pytest.mark.browser
+def test_browser_address_keeps_a_pixel_pulled_inside_a_smaller_output(page, app_url):
+    """Step 4 at pixel (7, 6) of 8x8 (tiny input, k 5, 'valid'); stride 1 -> 2 makes the output
+    4x4 and the pixel (3, 3). 1.5 s later the address names (3, 3) like the sliders and the page
+    (it named no pixel: a link opened (0, 0))."""
+    from test_browser import settle
+
+    _go(page, f"{app_url}/depthwise?{urlencode({'dw_step': STEP_4, 'dw_row': 7, 'dw_col': 6})}")
+    assert _agrees(_step_4_snapshot(page)) == ("7", "6")
+    stride = page.locator(".st-key-dw_stride input[type=range]")
+    stride.focus()
+    stride.press("ArrowRight")
+    settle(page)
+    page.wait_for_timeout(1500)
+    assert _agrees(_step_4_snapshot(page)) == ("3", "3")
+    assert _address(page)["dw_stride"] == "2"
+    _no_error(page)

@@ -15,7 +15,9 @@ from sepconv_core.window import (
     pointwise_window,
     receptive_field,
     rounding_bound,
+    separable_rounding_bound,
     sum_matches,
+    sum_matches_within,
 )
 
 EXAMPLES = settings(max_examples=40, deadline=None)
@@ -371,3 +373,45 @@ def test_dilation_2_same_field_example():
     win = depthwise_window(np.ones((8, 8, 1)), np.ones((3, 3, 1)), 0, 0, padding="same", dilation=2)
     np.testing.assert_array_equal(win.padding_mask[:, 0], [True, True, True])
     assert win.padding_mask.sum() == 5 and win.sums[0] == 4.0
+
+
+def test_normal_and_separable_agree_when_the_equivalent_kernel_cancels():
+    """M = 2 with kernel 1 = -(P00/P10) * kernel 0: output 0's equivalent kernel cancels to
+    rounding, so the normal convolution's products are ~0 while the float32 separable output
+    carries the rounding of its depthwise sums. Bounding both sides (rounding_bound of the
+    normal products + separable_rounding_bound) accepts it at every position, where the
+    normal products' own bound alone does not; a real difference (a value moved by 1e-4 of
+    the separable terms' size, or output 1's value) is still refused."""
+    from naive import naive_conv2d
+
+    from sepconv_core.conv import depthwise_conv2d, equivalent_kernel, pointwise_conv2d
+    from sepconv_core.kernels import channel_kernels, pointwise_weights
+
+    image = _camera(64)[:20, :20].astype(np.float64)
+    sobel = channel_kernels("sobel", 3, 1, 1)[:, :, 0, 0]
+    pk = pointwise_weights(2, 3, seed=0)
+    dk = np.stack([sobel, -(pk[0, 0] / pk[1, 0]) * sobel], axis=-1)[:, :, None, :]
+    ek = equivalent_kernel(dk, pk)
+    exact = naive_conv2d(image, np.einsum("hwcm,mo->hwco", dk, pk))  # float64 loops
+    assert np.abs(exact[:, :, 0]).max() < 1e-12, "output 0's kernels cancel"
+    out = pointwise_conv2d(
+        depthwise_conv2d(image.astype(np.float32), dk.astype(np.float32)), pk.astype(np.float32)
+    )
+    own_bound_only = other_outputs = 0
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            normal = depthwise_window(image, ek[:, :, :, 0], r, c).products
+            dw = depthwise_window(image, dk, r, c).products
+            both = rounding_bound(normal) + separable_rounding_bound(dw, pk[:, 0])
+            value = float(out[r, c, 0])
+            assert sum_matches_within(normal, value, both), (r, c)
+            own_bound_only += not sum_matches(normal, value)
+            size = float(np.abs(pk[:, 0]) @ np.abs(dw).reshape(2, -1).sum(axis=1))
+            assert not sum_matches_within(normal, value + 1e-4 * size + 1e-30, both), (r, c)
+            other = depthwise_window(image, ek[:, :, :, 1], r, c).products
+            b1 = rounding_bound(other) + separable_rounding_bound(dw, pk[:, 1])
+            if abs(exact[r, c, 1]) > 1e-4 * size:  # output 1 is really another number here
+                assert not sum_matches_within(other, value, b1), (r, c)
+                other_outputs += 1
+    assert own_bound_only > 0, "the normal side's bound alone says they differ somewhere"
+    assert other_outputs > 100, "output 1's value is checked, and refused, at most positions"

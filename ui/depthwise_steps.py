@@ -10,7 +10,14 @@ import numpy as np
 import streamlit as st
 
 from sepconv_core import kernels
-from sepconv_core.window import depthwise_window, pointwise_window, sum_matches
+from sepconv_core.window import (
+    depthwise_window,
+    pointwise_window,
+    rounding_bound,
+    separable_rounding_bound,
+    sum_matches,
+    sum_matches_within,
+)
 from ui.compute import equivalence_gap, layer_seconds, normal_outputs, separable_stages
 from ui.depthwise_layer import Layer
 from ui.figures import (
@@ -349,7 +356,7 @@ def one_pixel_both_ways(layer: Layer, ek: np.ndarray, o: int) -> None:
     st.subheader("One output value, both ways", divider="gray")
     out = stages(layer)
     out_h, out_w = out["pointwise"].shape[:2]
-    row, col = min(position()[0], out_h - 1), min(position()[1], out_w - 1)
+    row, col = position(out_h, out_w)
     image = layer.image.astype(np.float64)
     args = dict(stride=layer.stride, padding=layer.padding, dilation=layer.dilation)
     normal = depthwise_window(image, ek[:, :, :, o], row, col, **args)
@@ -378,9 +385,14 @@ def one_pixel_both_ways(layer: Layer, ek: np.ndarray, o: int) -> None:
         shared,
     )
     total = float(normal.products.sum())
+    # Both sides round: the normal sum at the size of its own products, the separable output
+    # at the size of the depthwise products (which, with M > 1, need not cancel as K's do).
+    both = rounding_bound(normal.products) + separable_rounding_bound(
+        dw.products, layer.pointwise[:, o]
+    )
     right.markdown(
         f"Σ of all {k * k * cin} products = **{total:.4g}**"
-        + _verdict(normal.products, value, f"separable output {o}")
+        + _verdict(normal.products, value, f"separable output {o}", bound=both)
     )
     title = f"separable: {k * k} products per channel"
     right = _products_row([5, 2], dw.products, title, separable_labels, "dw3_dw_products", shared)
@@ -436,9 +448,16 @@ def _products(where, products: np.ndarray, title: str, labels, key: str, shared:
         )
 
 
-def _verdict(products: np.ndarray, value: float, what: str) -> str:
-    """ "✓" when ``value`` is the sum of ``products`` up to float32 rounding, with the value."""
-    same = sum_matches(products, value)
+def _verdict(products: np.ndarray, value: float, what: str, *, bound: float | None = None) -> str:
+    """ "✓" when ``value`` is the sum of ``products`` up to float32 rounding, with the value.
+
+    ``bound``: the rounding allowed, when ``value`` was not computed from ``products`` but by
+    another path (default: ``products``' own rounding)."""
+    same = (
+        sum_matches(products, value)
+        if bound is None
+        else sum_matches_within(products, value, bound)
+    )
     return f"  \n{what} = **{value:.4g}**  \n" + (
         "✓ the same number (up to float32 rounding)" if same else "✗ they differ"
     )

@@ -9,7 +9,8 @@ each next to the value read from the real output so the two can be compared.
 The position lives in ``st.session_state["dw_row"]`` / ``["dw_col"]``, the keys of the row and
 column sliders, which are bound to the address (``?dw_row=5&dw_col=2``): whatever moves the
 position (a slider, an arrow, a click, a tick of "play") sets those keys, so the address always
-holds the pixel on screen. ``["dw_pixel"]`` keeps the last position for the other steps' marks.
+holds the pixel on screen; steps 1-3 mark it too (``linked_position``: those keys, or the
+address itself when a link opens on them). ``["dw_pixel"]`` keeps the last position play reached.
 Playing is a fragment that reruns itself every 0.3-1.5 s (no sleeping, so no session waits for
 another), advances one position per tick and stops after the last one.
 """
@@ -49,6 +50,7 @@ CHANNELS_AT_ONCE = 6  # depthwise channels shown in detail
 OUTPUTS_AT_ONCE = 8  # pointwise outputs shown in detail
 _ROUND, _TICK = "_dw_play_round", "_dw_play_tick"  # see _play_key; time of the last step
 _FINISHED = "_dw_play_finished"  # play has just reached the last position
+_TOPS = "_dw_slider_tops"  # the largest value each position slider offered in its last run
 
 
 def _play_key() -> str:
@@ -60,9 +62,45 @@ def _play_key() -> str:
     return f"{PLAY}_{st.session_state.get(_ROUND, 0)}"
 
 
-def position() -> tuple[int, int]:
-    """The chosen output position (0, 0 until step 4 sets one); for marks on other steps."""
+def _pixel() -> tuple[int, int]:
+    """The position play or the last step-4 run reached (0, 0 before any)."""
     return st.session_state.get(PIXEL, (0, 0))
+
+
+def _linked_index(text: str | None, size: int) -> int | None:
+    """A link's row or column: a whole number inside the output, else None (as the slider's
+    binding drops it)."""
+    try:
+        value = int(str(text))
+    except ValueError:
+        return None
+    return value if 0 <= value < size else None
+
+
+def linked_position(out_h: int, out_w: int) -> tuple[int, int] | None:
+    """The output position the other steps mark: the one the address holds, inside this output.
+
+    The row and column sliders' keys, where they are set (the sliders are drawn on step 4, and
+    their values are kept for the session); otherwise the address itself (a link opened on
+    step 1-3, where the bound sliders are not drawn yet, so Streamlit has not read it into the
+    session), a missing row or column being 0 as the binding writes it, and a bad value ignored;
+    otherwise the last step-4 position. None when nothing chose one."""
+    ss = st.session_state
+    if ss.get(ROW) is not None or ss.get(COL) is not None:
+        r, c = int(ss.get(ROW) or 0), int(ss.get(COL) or 0)
+    elif ROW in st.query_params or COL in st.query_params:
+        r = _linked_index(st.query_params.get(ROW, "0"), out_h) or 0
+        c = _linked_index(st.query_params.get(COL, "0"), out_w) or 0
+    elif PIXEL in ss:
+        r, c = ss[PIXEL]
+    else:
+        return None
+    return min(max(r, 0), out_h - 1), min(max(c, 0), out_w - 1)
+
+
+def position(out_h: int, out_w: int) -> tuple[int, int]:
+    """The position other steps compute at: ``linked_position``, or (0, 0)."""
+    return linked_position(out_h, out_w) or (0, 0)
 
 
 def linked_marks(
@@ -74,10 +112,11 @@ def linked_marks(
     on an output; a caption says where they come from (and mentions the inputs when the step
     shows them). ``(None, None)`` until the student has chosen a position in step 4.
     """
-    if PIXEL not in st.session_state:
-        return None, None
     (h, w), (out_h, out_w) = image_shape, output_shape
-    r, c = min(position()[0], out_h - 1), min(position()[1], out_w - 1)
+    linked = linked_position(out_h, out_w)
+    if linked is None:
+        return None, None
+    r, c = linked
     f = receptive_field(
         r, c, kernel_size, stride=stride, padding=padding, dilation=dilation, height=h, width=w
     )
@@ -106,7 +145,7 @@ def _current(out_h: int, out_w: int, playing: bool) -> tuple[int, int]:
     """
     ss = st.session_state
     if playing or ss.get(ROW) is None or ss.get(COL) is None:
-        r, c = position()
+        r, c = _pixel()
     else:
         r, c = ss[ROW], ss[COL]
     return min(max(int(r), 0), out_h - 1), min(max(int(c), 0), out_w - 1)
@@ -209,18 +248,30 @@ def _controls(out_h: int, out_w: int, playing: bool = False) -> tuple[int, int]:
     they hold.
 
     The sliders are bound to the URL, so a link's position reaches them when they are drawn
-    (not before); a position kept from a larger output is pulled inside this one first."""
+    (not before); a position kept from a larger output is pulled inside this one first.
+
+    That pull must reach the address too. A slider whose range changes is a new widget to
+    Streamlit, which drops the address's old value (outside the new range) without writing the
+    clamped one. So the run that clamps draws the slider with the range it had, where setting
+    its value writes the address as an arrow does, then reruns to draw the new range (whose
+    address value is now valid and kept)."""
     ss = st.session_state
+    tops = ss.setdefault(_TOPS, {})
     a, b, c = st.columns([3, 3, 2], vertical_alignment="bottom")
     position = []
+    redraw = False
     for box, key, label, size in ((a, ROW, "Output row", out_h), (b, COL, "Output column", out_w)):
         if size > 1:
+            top = size - 1
             if ss.get(key) is not None and not 0 <= ss[key] < size:
                 ss[key] = min(max(int(ss[key]), 0), size - 1)
+                top = max(tops.get(key, top), top)
+                redraw = redraw or top != size - 1
+            tops[key] = top
             value = box.slider(
                 label,
                 0,
-                size - 1,
+                top,
                 key=key,
                 disabled=playing,
                 bind="query-params",
@@ -230,6 +281,8 @@ def _controls(out_h: int, out_w: int, playing: bool = False) -> tuple[int, int]:
             value = 0
             box.caption(f"{label}: 0 (the output is 1 pixel {'tall' if key == ROW else 'wide'}).")
         position.append(int(value))
+    if redraw:
+        st.rerun()  # the clamped position is in the address: now draw the sliders' new range
     r, col = position
     arrows = c.container(horizontal=True)  # one row of four, on a phone too
     for label, name, (dr, dc), stop in zip(
