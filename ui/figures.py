@@ -954,7 +954,12 @@ def loss_figure(curves: dict, *, title: str | None = None, height: int = 260) ->
     )
     if title:
         layout["title"] = dict(text=title)
-    return _chart_figure(data, layout)
+    summary = "; ".join(
+        f"{name}: from {v[0]:.3g} to {v[-1]:.3g} in {len(v)} steps"
+        for name, v in curves.items()
+        if len(v)
+    )
+    return with_summary(_chart_figure(data, layout), summary or "no step yet")
 
 
 def with_sparse_click_layer(fig: go.Figure, rows: int, cols: int) -> int:
