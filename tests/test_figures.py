@@ -254,3 +254,21 @@ def test_clickable_figures_are_made_once_and_leave_the_base_alone():
         figures.with_click_layer(fig, 8, 8)
     big = figures.heatmap_figure(np.zeros((300, 300)))
     assert figures.clickable(big, 300, 300) == (big, 0)
+
+
+def test_mosaic_hover_names_tiles_that_are_not_channels():
+    """Tiles of test digits 7 and 40: hovering a pixel of the second tile says "test digit 40"
+    and its true value; by default a tile is a channel, numbered from ``first_channel``."""
+    stack = np.stack([np.full((3, 3), 0.25), np.full((3, 3), 0.75)], axis=-1)
+    fig = figures.mosaic_figure(stack, cols=2, tiles_are=("test digit", [7, 40]))
+    trace = fig.data[0]
+    assert trace.hovertemplate.startswith("test digit ")
+    data = np.asarray(trace.customdata, dtype=float)
+    numbers = {int(v) for v in data[..., 1].ravel() if not np.isnan(v)}
+    assert numbers == {7, 40}
+    (ys, xs) = np.nonzero(data[..., 1] == 40)
+    assert np.allclose(data[ys, xs, 0], 0.75)
+    plain = figures.mosaic_figure(stack, cols=2, first_channel=5)
+    assert plain.data[0].hovertemplate.startswith("channel ")
+    plain_numbers = np.asarray(plain.data[0].customdata, dtype=float)[..., 1]
+    assert {int(v) for v in plain_numbers.ravel() if not np.isnan(v)} == {5, 6}

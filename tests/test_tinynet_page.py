@@ -193,8 +193,8 @@ def test_a_trained_run_reads_the_digit_and_lists_the_digits_it_gets_wrong():
     )
     probs = page_tn.trained_probabilities(run, d.test_images[3])
     np.testing.assert_allclose(probs, shipped.predict(d.test_images[3:4])[0], atol=1e-6)
-    stack, labels, wrong = page_tn.misread(run, limit=5)
-    assert wrong == 30 and stack.shape == (28, 28, 5)
+    stack, labels, wrong, numbers = page_tn.misread(run, limit=5)
+    assert wrong == 30 and stack.shape == (28, 28, 5) and numbers == [0, 50, 100, 150, 200]
     for j, i in enumerate(range(0, 250, 50)):
         np.testing.assert_array_equal(stack[:, :, j] * 255, d.test_images[i])
         assert labels[j] == f"{d.test_labels[i]} → {(d.test_labels[i] + 1) % 10}"

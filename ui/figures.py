@@ -645,11 +645,14 @@ def mosaic_figure(
     height: int | None = None,
     marks: Marks | None = None,
     first_channel: int = 0,
+    tiles_are: tuple[str, list[int]] | None = None,
 ):
     """Every channel of ``stack`` (H, W, N) in ONE figure, as tiles of a mosaic.
 
     ``first_channel`` numbers the tiles (labels and hover) when ``stack`` is a slice of the
-    channels, e.g. one page of 64 of them (:func:`ui.widgets.channel_page`).
+    channels, e.g. one page of 64 of them (:func:`ui.widgets.channel_page`). Tiles that are not
+    channels are named in the hover by ``tiles_are``: a word and each tile's number, e.g.
+    ``("test digit", [12, 40, ...])``.
 
     With ``shared`` one colour range serves all channels (comparable brightness); otherwise each
     channel is stretched over the whole scale. Small mosaics are heatmaps whose hover names the
@@ -671,9 +674,10 @@ def mosaic_figure(
         real = display.mosaic(stack, cols=tiles.cols, gap=tiles.gap).values
         chan = np.full(values.shape, np.nan, np.float32)
         h, w = tiles.tile_shape
-        for k in range(n):
+        word, numbers = tiles_are or ("channel", range(first_channel, first_channel + n))
+        for k, number in zip(range(n), numbers, strict=True):
             y, x = tiles.tile_origin(k)
-            chan[y : y + h, x : x + w] = first_channel + k
+            chan[y : y + h, x : x + w] = number
         trace = dict(
             type="heatmap",
             z=values,
@@ -683,7 +687,7 @@ def mosaic_figure(
             colorscale=_SCALES[scale],
             showscale=False,
             hoverongaps=False,
-            hovertemplate="channel %{customdata[1]:.0f}<br>value %{customdata[0]:.4f}"
+            hovertemplate=f"{word} %{{customdata[1]:.0f}}<br>value %{{customdata[0]:.4f}}"
             "<extra></extra>",
         )
         layout = dict(yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain"))

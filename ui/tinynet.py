@@ -240,7 +240,7 @@ def show_run(
         probabilities_figure(probs, title=f"the shipped one: it reads a {probs.argmax()}"),
         key="tn_yours_shipped",
     )
-    stack, labels, wrong = misread(run)
+    stack, labels, wrong, numbers = misread(run)
     if not wrong:
         st.success("It reads every one of the 1,500 test digits right.")
         return
@@ -253,8 +253,13 @@ def show_run(
             labels=labels,
             cols=8,
             height=mosaic_height(stack, width=800),
+            tiles_are=("test digit", numbers),
         ),
         key="tn_misread",
+    )
+    st.caption(
+        "Hover over a digit for its number: type it in section 2 to see it go through both "
+        "shipped networks, layer by layer."
     )
 
 
@@ -270,15 +275,21 @@ def trained_probabilities(run: pool.Run, image: np.ndarray) -> np.ndarray:
     return _trained_net(run.id, run).predict(image[None])[0]
 
 
-def misread(run: pool.Run, limit: int = 8) -> tuple[np.ndarray, list[str], int]:
+def misread(run: pool.Run, limit: int = 8) -> tuple[np.ndarray, list[str], int, list[int]]:
     """The first ``limit`` test digits a finished run's network reads wrong, as a (28, 28, n)
-    stack in [0, 1] with labels "label → read"; and how many it reads wrong in all."""
+    stack in [0, 1] with labels "label → read"; how many it reads wrong in all; and the shown
+    digits' numbers in the test set."""
     predicted = run.result()["test_predictions"]
     labels = digits().test_labels
     wrong = np.flatnonzero(predicted != labels)
     shown = wrong[:limit]
     stack = np.moveaxis(digits().test_images[shown], 0, -1).astype(np.float32) / 255.0
-    return stack, [f"{labels[i]} → {predicted[i]}" for i in shown], len(wrong)
+    return (
+        stack,
+        [f"{labels[i]} → {predicted[i]}" for i in shown],
+        len(wrong),
+        [int(i) for i in shown],
+    )
 
 
 # --------------------------------------------------------------------------- page arithmetic
