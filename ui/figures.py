@@ -218,13 +218,13 @@ def _writable(fig: go.Figure) -> None:
         raise ValueError("a shared figure is read-only: change editable(fig) instead")
 
 
-def _px(size: float) -> int:
+def font_px(size: float) -> int:
     """A font size in pixels, scaled for this session (teacher mode is larger)."""
     return int(round(size * text_scale()))
 
 
 def _title_space(title: str | None, summary: str | None) -> int:
-    return 10 + (_px(30) if title else 0) + (_px(18) if summary else 0)
+    return 10 + (font_px(30) if title else 0) + (font_px(18) if summary else 0)
 
 
 def _layout(
@@ -243,7 +243,7 @@ def _layout(
         # Pinned to the top of the figure, so a summary of two lines never reaches the plot.
         heading = dict(
             text=title or "",
-            font=dict(size=_px(15)),
+            font=dict(size=font_px(15)),
             x=0.0,
             xanchor="left",
             y=1.0,
@@ -252,7 +252,7 @@ def _layout(
             pad=dict(t=8),
         )
         if summary:
-            heading["subtitle"] = dict(text=summary, font=dict(size=_px(11), color="#555"))
+            heading["subtitle"] = dict(text=summary, font=dict(size=font_px(11), color="#555"))
         layout["title"] = heading
     bare = dict(showticklabels=False, showgrid=False, zeroline=False)
     layout["xaxis"] = {**bare, **layout.get("xaxis", {})}
@@ -260,7 +260,7 @@ def _layout(
     layout.setdefault("margin", dict(l=10, r=10, b=10))
     layout["margin"]["t"] = _title_space(title, summary) + extra_top
     layout["height"] = int(height)
-    layout["font"] = dict(size=_px(12))
+    layout["font"] = dict(size=font_px(12))
     layout["template"] = "none"  # Streamlit's theme applies; Plotly's would be 6 kB per figure
     layout.setdefault("plot_bgcolor", "rgba(0,0,0,0)")
     layout.setdefault("paper_bgcolor", "rgba(0,0,0,0)")
@@ -533,7 +533,7 @@ def heatmap_figure(
     rows, cols = plane.shape
     summary = display.summary(plane)
     top = _title_space(title, summary)
-    bar = _px(60) if showscale else 0
+    bar = font_px(60) if showscale else 0
     if square:
         axes = dict(
             yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain"),
@@ -548,12 +548,12 @@ def heatmap_figure(
         zmax=float(zrange[1]),
         colorscale=_SCALES[SIGNED_SCALE if signed else SEQUENTIAL_SCALE],
         hovertemplate=f"row %{{y}}, column %{{x}}<br>{value_label} %{{z:.4f}}<extra></extra>",
-        colorbar=dict(thickness=_px(12)),
+        colorbar=dict(thickness=font_px(12)),
         showscale=showscale,
     )
     width = None
     if annotate:
-        font = _px(CELL_TEXT_PX)
+        font = font_px(CELL_TEXT_PX)
         texts = cell_texts(plane, digits)
         widest = max((_text_px(t, font) for row in texts for t in row), default=0.0)
         cell_w = max(widest + _CELL_PAD, 1.9 * font)
@@ -569,13 +569,13 @@ def heatmap_figure(
     extra_top = 0
     if width is not None:
         # The summary line may be wider than a small grid of numbers: break it in two.
-        if _text_px(summary, _px(11)) + 20 > width and ", " in summary:
+        if _text_px(summary, font_px(11)) + 20 > width and ", " in summary:
             cut = summary.rfind(", ", 0, len(summary) // 2 + 8)
             summary = summary[: cut + 1] + "<br>" + summary[cut + 2 :]
-            extra_top = _px(18)
+            extra_top = font_px(18)
             height += extra_top
         lines = summary.split("<br>")
-        width = int(max(width, max(_text_px(t, _px(11)) for t in lines) + 20))
+        width = int(max(width, max(_text_px(t, font_px(11)) for t in lines) + 20))
         layout["width"] = width
     if marks is not None:
         layout["shapes"] = _mark_shapes(marks, plane.shape)
@@ -707,7 +707,7 @@ def mosaic_figure(
                     showarrow=False,
                     xanchor="left",
                     yanchor="bottom",
-                    font=dict(size=_px(11)),
+                    font=dict(size=font_px(11)),
                 )
             )
         layout["annotations"] = notes
@@ -719,7 +719,7 @@ def mosaic_figure(
         title=title,
         height=height or _height_for(values.shape, 700, cap=900),
         summary=display.summary(stack),
-        extra_top=_px(16) if labelled else 0,
+        extra_top=font_px(16) if labelled else 0,
     )
     return dict(data=[trace], layout=layout)
 
@@ -779,7 +779,7 @@ def shape_diagram(stages: list[tuple[str, tuple[int, int, int], str]], *, height
                 text=caption.replace("\n", "<br>"),
                 showarrow=False,
                 yanchor="top",
-                font=dict(size=_px(13)),
+                font=dict(size=font_px(13)),
             )
         )
         x += fw + dx + 4.5
@@ -790,7 +790,7 @@ def shape_diagram(stages: list[tuple[str, tuple[int, int, int], str]], *, height
         height=int(height * text_scale()),
         margin=dict(l=5, r=5, t=5, b=5),
         plot_bgcolor="white",
-        font=dict(size=_px(12)),
+        font=dict(size=font_px(12)),
         template="none",
     )
     return dict(data=data, layout=layout)
@@ -817,13 +817,14 @@ def _chart_figure(data: list[dict], layout: dict) -> go.Figure:
 
 
 def scale_text(fig: go.Figure) -> go.Figure:
-    """Set a chart's text (ticks, axis titles, legend, title) to 12 px and 15 px for the title,
+    """Set a chart's text (ticks, axis titles, legend, labels) to 12 px and 15 px for the title,
     larger in teacher mode like the rest of the page. Explicit sizes are needed: Streamlit's
     chart theme sets the ticks' and legend's own, which a layout-wide font would not reach."""
-    size = _px(12)
-    fig.update_layout(font_size=size, legend_font_size=size, title_font_size=_px(15))
+    size = font_px(12)
+    fig.update_layout(font_size=size, legend_font_size=size, title_font_size=font_px(15))
     fig.update_xaxes(tickfont_size=size, title_font_size=size)
     fig.update_yaxes(tickfont_size=size, title_font_size=size)
+    fig.update_traces(textfont_size=size)  # labels on bars and points
     return fig
 
 
@@ -845,12 +846,6 @@ def log_ticks(low: float, high: float) -> dict:
         return f"{v:g}"
 
     return dict(tickmode="array", tickvals=values, ticktext=[text(v) for v in values])
-
-
-def font_px(size: float) -> int:
-    """A font size in pixels for this session: ``size``, larger in teacher mode. For figures
-    built elsewhere (``ui.tinynet_figures``)."""
-    return _px(size)
 
 
 def _axis(title: str, **kwargs) -> dict:

@@ -24,7 +24,6 @@ def _tradeoff_layout(fig: go.Figure, title: str, yaxis: str, height: int) -> go.
         margin=dict(l=10, r=10, t=40, b=10),
         legend=dict(orientation="h", y=-0.3),
     )
-    fig.update_traces(textfont_size=font_px(12))  # the width labels
     return scale_text(fig)
 
 
@@ -122,7 +121,6 @@ def probabilities_figure(probs: np.ndarray, *, title: str, height: int = 260) ->
         # a percentage too wide for its bar is hidden (hover has it), never shrunk to a speck
         uniformtext=dict(minsize=font_px(11), mode="hide"),
     )
-    fig.update_traces(textfont_size=font_px(12))
     top = np.argsort(-probs, kind="stable")[:3]
     return with_summary(
         scale_text(fig), "; ".join(f"digit {d}: {probs[d]:.1%}" for d in top.tolist())
@@ -156,7 +154,6 @@ def curves_figure(progress: dict, *, height: int = 300) -> go.Figure:
                 text=[f"{a:.0%}" for a in progress["test_curve"]],
                 # the last label leans left, inside the chart
                 textposition=["bottom right"] * (len(progress["test_curve"]) - 1) + ["bottom left"],
-                textfont=dict(size=font_px(12)),
                 marker=dict(size=10, symbol="diamond", color="#e08214"),
                 line=dict(dash="dot", color="#e08214"),
                 hovertemplate="after epoch %{x:g}: %{y:.1%} of the test digits<extra></extra>",
