@@ -724,7 +724,9 @@ def retrain(
         report(record)
         epoch = record["epoch"]
         if epoch == round(epoch) and record["step"] < record["steps"]:
-            report({"epoch": epoch, "epoch_test_accuracy": _test_now(net, images, digits)})
+            report({"epoch": epoch, "epoch_test_accuracy": _test_now(net, batch, digits)})
+
+    batch = _as_batch(images)  # for _test_now's batch norm statistics, made once
 
     history = train(
         net,
@@ -749,12 +751,13 @@ def retrain(
     }
 
 
-def _test_now(net: TinyNet, images: np.ndarray, digits) -> float:
+def _test_now(net: TinyNet, batch: np.ndarray, digits) -> float:
     """Test accuracy in the middle of training, leaving the training untouched: batch norm's
-    running statistics are measured for it and put back afterwards."""
+    running statistics are measured for it on ``batch`` (training digits, as ``_as_batch``
+    gives them) and put back afterwards."""
     bns = [m for m in net.modules if isinstance(m, BatchNorm)]
     saved = [(bn.mean.copy(), bn.var.copy()) for bn in bns]
-    calibrate(net, _as_batch(images), np.random.default_rng(0))
+    calibrate(net, batch, np.random.default_rng(0))
     result = accuracy(net, digits.test_images, digits.test_labels)
     for bn, (mean, var) in zip(bns, saved, strict=True):
         bn.mean, bn.var = mean, var
