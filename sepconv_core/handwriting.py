@@ -72,8 +72,8 @@ def ink_plane(image: np.ndarray) -> tuple[np.ndarray, bool]:
     inverted = bool(np.median(border) > 0.5)
     ink = 1 - gray if inverted else gray
     ink = ink - np.median(ink)
-    flat = ink.ravel()
-    darkest = np.partition(flat, -min(INK_PIXELS, flat.size))[-min(INK_PIXELS, flat.size)]
+    n = min(INK_PIXELS, ink.size)
+    darkest = np.partition(ink.ravel(), -n)[-n]  # the n-th darkest ink
     top = max(np.percentile(ink, 99.5), 0.5 * darkest)
     if top < 0.1:
         raise NoDigitError(
