@@ -251,7 +251,7 @@ def show_run(
             title=f"{fmt_int(wrong)} test digits read wrong; the first: label → read",
             signed=False,
             labels=labels,
-            cols=8,
+            cols=mosaic_columns(stack.shape[2]),
             height=mosaic_height(stack, width=800),
             tiles_are=("test digit", numbers),
         ),
